@@ -1,0 +1,53 @@
+# The two commands of README.md: `make demo` and `make test`. Each sets itself up.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+FLASK := $(BIN)/flask --app wsgi
+STAMP := $(VENV)/.installed
+XDIST ?= -n 2
+EXTRACT_KEYWORDS := -k _l -k lazy_gettext -k N_ -k RuleViolation -k Conflict -k NotFound -k Forbidden -k required
+
+.PHONY: setup demo test test-pg test-browser ci translations vendor clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+app/translations/en/LC_MESSAGES/messages.mo: app/translations/en/LC_MESSAGES/messages.po $(STAMP)
+	$(BIN)/pybabel compile --use-fuzzy -d app/translations -f -o $@ -i $< >/dev/null
+
+setup: $(STAMP) app/translations/en/LC_MESSAGES/messages.mo
+
+## The product with demo data on SQLite, at http://127.0.0.1:5000
+demo: setup
+	$(FLASK) db upgrade
+	$(FLASK) demo-data
+	$(FLASK) run --host 127.0.0.1 --port 5000
+
+## The test suite on SQLite (TEST_DATABASE_URL=postgresql://... runs it on PostgreSQL)
+test: setup
+	$(BIN)/python -m pytest $(XDIST) -m "not browser" $(PYTEST_ARGS)
+
+test-pg: setup
+	TEST_DATABASE_URL=$${TEST_DATABASE_URL:-postgresql://postgres@127.0.0.1:5432/postgres} \
+	  $(BIN)/python -m pytest $(XDIST) -m "not browser" $(PYTEST_ARGS)
+
+test-browser: setup
+	$(BIN)/python -m pytest -m browser tests/browser $(PYTEST_ARGS)
+
+ci:
+	bash .ci/run
+
+## Re-extract messages and merge them into the English catalogue (then translate the new ones).
+translations: $(STAMP)
+	$(BIN)/pybabel extract -F babel.cfg $(EXTRACT_KEYWORDS) --no-location --sort-output -o app/translations/messages.pot . >/dev/null
+	$(BIN)/pybabel update -i app/translations/messages.pot -d app/translations -l en --no-fuzzy-matching
+
+## Copy front-end files from the npm registry into app/static/vendor (committed).
+vendor:
+	bash scripts/vendor.sh
+
+clean:
+	rm -rf $(VENV) instance artifacts .pytest_cache

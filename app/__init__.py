@@ -1,0 +1,83 @@
+"""The application factory."""
+import os
+import secrets
+from pathlib import Path
+
+from flask import Flask, request, session
+
+from app import config as config_module
+from app.extensions import babel, csrf, db, login, migrate
+
+MIGRATIONS = str(Path(__file__).resolve().parent.parent / "migrations")
+
+
+def create_app(config: dict | None = None) -> Flask:
+    app = Flask(__name__, instance_path=str(config_module.INSTANCE), instance_relative_config=False)
+    app.config.update(config_module.from_environment())
+    app.config.setdefault("PASSWORD_HASH_METHOD", "scrypt")
+    app.config.update(config or {})
+    _ensure_secret_key(app)
+    for folder in ("UPLOAD_FOLDER", "KEY_FOLDER", "BANK_OUTBOX"):
+        os.makedirs(app.config[folder], exist_ok=True)
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///"):
+        os.makedirs(os.path.dirname(app.config["SQLALCHEMY_DATABASE_URI"][len("sqlite:///"):]) or ".",
+                    exist_ok=True)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=MIGRATIONS)
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=_select_locale, timezone_selector=lambda: "Asia/Shanghai")
+    login.init_app(app)
+    login.login_view = "auth.login_page"
+    login.login_message = None  # the login page says why on its own
+
+    from app import models  # noqa: F401  (every table known before the first query)
+    from app.api import bp as api_bp
+    from app.web import register_blueprints
+    from app.web.errors import register_error_handlers
+    from app.cli import register_commands
+
+    csrf.exempt(api_bp)  # the API authenticates by bearer token only, never by cookie
+    app.register_blueprint(api_bp)
+    register_blueprints(app)
+    register_error_handlers(app)
+    register_commands(app)
+    _sqlite_pragmas(app)
+    return app
+
+
+def _ensure_secret_key(app: Flask) -> None:
+    """A random key per instance folder when none is configured, so sessions survive
+    restarts without anyone shipping a known default."""
+    if app.config.get("SECRET_KEY"):
+        return
+    key_file = Path(app.config["KEY_FOLDER"]) / "secret_key"
+    key_file.parent.mkdir(parents=True, exist_ok=True)
+    if not key_file.exists():
+        key_file.write_text(secrets.token_hex(32))
+        key_file.chmod(0o600)
+    app.config["SECRET_KEY"] = key_file.read_text().strip()
+
+
+def _select_locale():
+    languages = ["zh", "en"]
+    if not request:
+        return "zh"
+    if not request.path.startswith("/api/") and session.get("lang") in languages:
+        return session["lang"]
+    return request.accept_languages.best_match(languages, default="zh")
+
+
+def _sqlite_pragmas(app: Flask) -> None:
+    """SQLite enforces foreign keys only when asked, per connection."""
+    if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        return
+    from sqlalchemy import event
+
+    with app.app_context():
+        @event.listens_for(db.engine, "connect")
+        def _on_connect(dbapi_connection, _record):
+            cursor = dbapi_connection.cursor()
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.execute("PRAGMA busy_timeout=5000")
+            cursor.close()

@@ -1,0 +1,144 @@
+"""The OpenAPI 3 document, generated from the registered endpoints and their forms."""
+import re
+
+from wtforms import (BooleanField, DateField, FieldList, FileField, FormField, IntegerField,
+                     SelectField, SelectMultipleField)
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Regexp
+
+from app.api import bp
+from app.api.registry import ENDPOINTS, endpoint
+
+PROBLEM = {"$ref": "#/components/schemas/Problem"}
+STATUS_TEXT = {200: "OK", 201: "Created", 400: "Malformed request", 401: "Not authenticated",
+               403: "Not allowed", 404: "Not found or not visible", 409: "State conflict",
+               422: "Validation or business rule refused", 429: "Too many attempts"}
+TYPES = {"string": {"type": "string"}, "integer": {"type": "integer"}, "array": {"type": "array", "items": {}},
+         "date-time": {"type": "string", "format": "date-time"}, "object": {"type": "object"},
+         "boolean": {"type": "boolean"}}
+
+
+def field_schema(field) -> dict:
+    if isinstance(field, FormField):
+        return form_schema(field.form_class)
+    if isinstance(field, FieldList):
+        return {"type": "array", "items": field_schema(field.unbound_field.bind(form=None, name="x"))}
+    if isinstance(field, IntegerField):
+        schema = {"type": "integer"}
+    elif isinstance(field, BooleanField):
+        schema = {"type": "boolean"}
+    elif isinstance(field, DateField):
+        schema = {"type": "string", "format": "date"}
+    elif isinstance(field, FileField):
+        schema = {"type": "string", "format": "binary"}
+    elif isinstance(field, SelectMultipleField):
+        schema = {"type": "array", "items": {"enum": _choice_values(field)}}
+    elif isinstance(field, SelectField):
+        schema = {"type": "string", "enum": _choice_values(field)}
+    else:
+        schema = {"type": "string"}
+    for v in field.validators:
+        if isinstance(v, Length):
+            if v.max and v.max > 0:
+                schema["maxLength"] = v.max
+            if v.min and v.min > 0:
+                schema["minLength"] = v.min
+        elif isinstance(v, NumberRange):
+            if v.min is not None:
+                schema["minimum"] = v.min
+            if v.max is not None:
+                schema["maximum"] = v.max
+        elif isinstance(v, Regexp):
+            schema["pattern"] = v.regex.pattern
+    if field.label and field.label.text:
+        schema["description"] = str(field.label.text)
+    return schema
+
+
+def _choice_values(field) -> list:
+    return [getattr(c, "value", None) or c[0] for c in field.choices or []]
+
+
+def form_schema(form_class) -> dict:
+    form = form_class(meta={"csrf": False}) if _is_flask_form(form_class) else form_class()
+    properties, required = {}, []
+    for field in form:
+        if field.name == "csrf_token":
+            continue
+        properties[field.short_name] = field_schema(field)
+        if any(isinstance(v, (DataRequired, InputRequired)) for v in field.validators):
+            required.append(field.short_name)
+    schema = {"type": "object", "properties": properties}
+    if required:
+        schema["required"] = required
+    return schema
+
+
+def _is_flask_form(form_class) -> bool:
+    return any(c.__name__ == "FlaskForm" for c in form_class.__mro__)
+
+
+def _path(rule: str) -> tuple[str, list]:
+    params = []
+
+    def repl(match):
+        converter, name = match.group(1), match.group(2)
+        params.append({"name": name, "in": "path", "required": True,
+                       "schema": {"type": "integer" if converter == "int" else "string"}})
+        return "{" + name + "}"
+
+    return "/api/v1" + re.sub(r"<(?:(\w+):)?(\w+)>", repl, rule), params
+
+
+def _response(status: int, shape) -> dict:
+    if status >= 400:
+        return {"description": STATUS_TEXT.get(status, "Error"),
+                "content": {"application/problem+json": {"schema": PROBLEM}}}
+    schema = {"type": "object"}
+    if isinstance(shape, dict):
+        schema["properties"] = {k: TYPES.get(v, {}) for k, v in shape.items()}
+    content = {"application/pdf": {"schema": {"type": "string", "format": "binary"}}} if shape == "pdf" \
+        else {"application/json": {"schema": schema}}
+    return {"description": STATUS_TEXT.get(status, "OK"), "content": content}
+
+
+def operation(ep) -> dict:
+    path, params = _path(ep.rule)
+    op = {"operationId": ep.view, "summary": ep.summary, "tags": [ep.tag],
+          "parameters": params + [{"name": q, "in": "query", "required": False, "schema": {"type": "string"}}
+                                  for q in ep.query],
+          "responses": {str(s): _response(s, shape) for s, shape in sorted(ep.responses.items())}}
+    if ep.auth:
+        op["security"] = [{"bearer": []}]
+        op["responses"].setdefault("401", _response(401, None))
+    if ep.form is not None:
+        media = {"json": "application/json", "multipart": "multipart/form-data", "xml": "application/xml"}[ep.body]
+        op["requestBody"] = {"required": True, "content": {media: {"schema": form_schema(ep.form)}}}
+        op["responses"].setdefault("400", _response(400, None))
+        op["responses"].setdefault("422", _response(422, None))
+    return path, op
+
+
+def document() -> dict:
+    paths: dict = {}
+    for ep in ENDPOINTS:
+        path, op = operation(ep)
+        paths.setdefault(path, {})[ep.method.lower()] = op
+    return {
+        "openapi": "3.0.3",
+        "info": {"title": "上海市建设工程实名制管理系统 API", "version": "1"},
+        "paths": paths,
+        "components": {
+            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
+            "schemas": {"Problem": {
+                "type": "object", "required": ["type", "title", "status", "detail"],
+                "properties": {"type": {"type": "string"}, "title": {"type": "string"},
+                               "status": {"type": "integer"}, "detail": {"type": "string"},
+                               "errors": {"type": "object", "additionalProperties": {"type": "string"}}}}},
+        },
+    }
+
+
+@endpoint(bp, "/openapi.json", "GET", summary="This document", tag="meta", auth=False,
+          responses={200: {"openapi": "string", "paths": "object"}})
+def openapi_json():
+    return document()

@@ -1,0 +1,55 @@
+"""Every setting, read from the environment, with a safe default.
+
+Paths default to folders under ``instance/`` — outside the web root (``app/static``),
+so uploaded ID-card images and signing keys are never served as static files.
+"""
+import os
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+INSTANCE = Path(os.environ.get("INSTANCE_PATH", ROOT / "instance"))
+
+
+def _bool(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def from_environment() -> dict:
+    """The configuration as a plain dict; create_app() overlays its overrides on it."""
+    return {
+        "SECRET_KEY": os.environ.get("SECRET_KEY", ""),
+        "SQLALCHEMY_DATABASE_URI": _database_url(),
+        "UPLOAD_FOLDER": os.environ.get("UPLOAD_FOLDER", str(INSTANCE / "uploads")),
+        "KEY_FOLDER": os.environ.get("KEY_FOLDER", str(INSTANCE / "keys")),
+        "BANK_OUTBOX": os.environ.get("BANK_OUTBOX", str(INSTANCE / "bank-outbox")),
+        "BANK_GATEWAY": os.environ.get("BANK_GATEWAY", "outbox"),
+        "MAX_CONTENT_LENGTH": int(os.environ.get("MAX_UPLOAD_BYTES", 8 * 1024 * 1024)),
+        "API_TOKEN_HOURS": int(os.environ.get("API_TOKEN_HOURS", 12)),
+        "LOGIN_MAX_FAILURES": int(os.environ.get("LOGIN_MAX_FAILURES", 5)),
+        "LOGIN_LOCK_MINUTES": int(os.environ.get("LOGIN_LOCK_MINUTES", 15)),
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": _bool("SESSION_COOKIE_SECURE", False),
+        "WTF_CSRF_TIME_LIMIT": None,  # tie the token to the session, not the clock
+        "BABEL_DEFAULT_LOCALE": "zh",
+        "BABEL_DEFAULT_TIMEZONE": "Asia/Shanghai",
+        "LANGUAGES": ["zh", "en"],
+        "PAGE_SIZE": int(os.environ.get("PAGE_SIZE", 20)),
+        "SIGNING_TRUST_ROOTS": [p for p in os.environ.get("SIGNING_TRUST_ROOTS", "").split(os.pathsep) if p],
+        "SCHEDULER_ENABLED": _bool("SCHEDULER_ENABLED", False),
+    }
+
+
+def _database_url() -> str:
+    url = os.environ.get("DATABASE_URL")
+    if not url:
+        return f"sqlite:///{INSTANCE / 'realname.sqlite3'}"
+    # Heroku-style URLs name the dialect without a driver; we ship psycopg 3.
+    if url.startswith("postgres://"):
+        url = "postgresql://" + url[len("postgres://"):]
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url[len("postgresql://"):]
+    return url

@@ -1,0 +1,1 @@
+"""Functions BPMN service tasks call by name, and lane resolvers (issue 3 onwards)."""

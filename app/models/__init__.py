@@ -1,0 +1,6 @@
+"""Every model, imported so that Alembic and relationships see them all."""
+from app.models.accounts import ApiToken, LoginThrottle, RoleGrant, User  # noqa: F401
+from app.models.audit import AuditEntry  # noqa: F401
+from app.models.enterprises import Enterprise  # noqa: F401
+from app.models.people import Person  # noqa: F401
+from app.models.projects import Participant, Project  # noqa: F401

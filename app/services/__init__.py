@@ -1,0 +1,1 @@
+"""The rules, free of Flask request objects: one module per area, plus small pure helpers."""

@@ -1,0 +1,32 @@
+"""Page blueprints."""
+from datetime import timezone
+from zoneinfo import ZoneInfo
+
+from flask_babel import get_locale, gettext
+
+from app.services.access import may
+from app.services.roles import ROLE_LABELS
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+
+
+def register_blueprints(app):
+    from app.web import admin, auth, enterprise, home, projects
+
+    for module in (auth, home, enterprise, projects, admin):
+        app.register_blueprint(module.bp)
+
+    @app.template_filter("local_time")
+    def local_time(value, fmt="%Y-%m-%d %H:%M"):
+        """UTC in the database, Asia/Shanghai on the page."""
+        if value is None:
+            return ""
+        return value.astimezone(timezone.utc).astimezone(SHANGHAI).strftime(fmt)
+
+    @app.template_filter("role_label")
+    def role_label(role):
+        return gettext(ROLE_LABELS.get(role, role))
+
+    @app.context_processor
+    def _helpers():
+        return {"may": may, "get_locale": get_locale}

@@ -1,0 +1,1 @@
+"""The engine adapter (issue 3): knows nothing of construction sites."""

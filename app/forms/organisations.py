@@ -50,3 +50,12 @@ class ProjectForm(FlaskForm):
 class ParticipantForm(FlaskForm):
     enterprise_id = IntegerField(_l("参建企业"), validators=[required("请选择参建企业")])
     kind = SelectField(_l("参建类型"), choices=SUBCONTRACTOR_KINDS, validate_choice=True)
+
+
+class ParticipantByUsccForm(FlaskForm):
+    """The page names the subcontractor by its USCC, so no list of every enterprise
+    on the platform is shown to a general contractor."""
+
+    uscc = StringField(_l("分包单位统一社会信用代码"), filters=[strip],
+                       validators=[required("请填写统一社会信用代码"), Normalized(normalize_uscc)])
+    kind = SelectField(_l("参建类型"), choices=SUBCONTRACTOR_KINDS, validate_choice=True)

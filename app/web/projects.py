@@ -5,7 +5,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from app.extensions import db
-from app.forms.organisations import ParticipantForm, ProjectForm
+from app.forms.organisations import ParticipantByUsccForm, ProjectForm
 from app.models import Enterprise, Project
 from app.services import access, projects
 from app.services.errors import DomainError
@@ -18,7 +18,8 @@ bp = Blueprint("projects", __name__, url_prefix="/projects")
 @login_required
 def index():
     page = paginate(access.visible_projects(current_user))
-    return render_template("projects/index.html", page=page)
+    can_create = db.session.scalar(access.gc_enterprises_for(current_user).limit(1)) is not None
+    return render_template("projects/index.html", page=page, can_create=can_create)
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -55,22 +56,20 @@ def new():
 @login_required
 def detail(pid: int):
     project = visible_or_404(Project, pid, "project.view")
-    form = ParticipantForm()
-    can_manage = access.may(current_user, "project.manage_participants", project)
+    form = ParticipantByUsccForm()
     if form.validate_on_submit():
         require("project.manage_participants", project)
-        try:
-            projects.add_participant(current_user, project, form.enterprise_id.data, form.kind.data)
-            db.session.commit()
-        except DomainError as error:
-            show_domain_error(form, error)
+        enterprise = db.session.scalar(select(Enterprise).where(Enterprise.uscc == form.uscc.data))
+        if enterprise is None:
+            form.uscc.errors = [gettext("未找到该统一社会信用代码的企业，请确认企业已在平台登记")]
         else:
-            flash(gettext("已添加参建单位。"), "success")
-            return redirect(url_for(".detail", pid=pid))
-    candidates = []
-    if can_manage:
-        taking_part = [p.enterprise_id for p in project.participants]
-        candidates = db.session.scalars(select(Enterprise).where(Enterprise.id.not_in(taking_part))
-                                        .order_by(Enterprise.name).limit(500)).all()
-    return render_template("projects/detail.html", project=project, form=form, can_manage=can_manage,
-                           candidates=candidates)
+            try:
+                projects.add_participant(current_user, project, enterprise.id, form.kind.data)
+                db.session.commit()
+            except DomainError as error:
+                show_domain_error(form, error)
+            else:
+                flash(gettext("已添加参建单位：%(name)s。", name=enterprise.name), "success")
+                return redirect(url_for(".detail", pid=pid))
+    return render_template("projects/detail.html", project=project, form=form,
+                           can_manage=access.may(current_user, "project.manage_participants", project))

@@ -5,7 +5,7 @@ from zoneinfo import ZoneInfo
 from flask_babel import get_locale, gettext
 
 from app.services.access import may
-from app.services.roles import ROLE_LABELS
+from app.services.roles import ADMIN, ENTERPRISE_ROLES, PROJECT_ROLES, ROLE_LABELS
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
@@ -29,4 +29,12 @@ def register_blueprints(app):
 
     @app.context_processor
     def _helpers():
-        return {"may": may, "get_locale": get_locale}
+        return {"may": may, "get_locale": get_locale, "menu": _menu}
+
+
+def _menu(user) -> dict:
+    """Which sections the navigation offers this user, by the roles they hold."""
+    held = {g.role for g in user.grants}
+    admin = ADMIN in held
+    staff = admin or bool(held & set(ENTERPRISE_ROLES))
+    return {"enterprise": staff, "projects": staff or bool(held & set(PROJECT_ROLES)), "admin": admin}

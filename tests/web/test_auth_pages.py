@@ -85,3 +85,18 @@ def test_english_from_the_browser_language(client):
     assert "Log in" in html
     html = client.get("/login", headers={"Accept-Language": "zh-CN,zh;q=0.9,en;q=0.5"}).get_data(as_text=True)
     assert "登录" in html and "Log in" not in html
+
+
+def test_navigation_follows_roles(client, world):
+    person = world.user("worker_a")
+    log_in(client, person)
+    nav = client.get("/").get_data(as_text=True)
+    assert "企业聘用管理" not in nav and "审计日志" not in nav
+    enterprise = world.enterprise()
+    staff_client = client.application.test_client()
+    log_in(staff_client, enterprise.legal_rep)
+    nav = staff_client.get("/").get_data(as_text=True)
+    assert "企业聘用管理" in nav and "项目人员管理" in nav and "审计日志" not in nav
+    admin_client = client.application.test_client()
+    log_in(admin_client, world.admin())
+    assert "审计日志" in admin_client.get("/").get_data(as_text=True)

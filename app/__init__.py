@@ -32,6 +32,7 @@ def create_app(config: dict | None = None) -> Flask:
     login.login_message = None  # the login page says why on its own
 
     from app import models  # noqa: F401  (every table known before the first query)
+    from app import handlers
     from app.api import bp as api_bp
     from app.web import register_blueprints
     from app.web.errors import register_error_handlers
@@ -43,7 +44,19 @@ def create_app(config: dict | None = None) -> Flask:
     register_error_handlers(app)
     register_commands(app)
     _sqlite_pragmas(app)
+    handlers.install()
+    _sync_definitions_on_first_request(app)
     return app
+
+
+def _sync_definitions_on_first_request(app: Flask) -> None:
+    """processes/*.bpmn become definition versions at a process's first request
+    (the schema may not exist yet when the app object is made)."""
+    from app.workflow.definitions import sync_once
+
+    @app.before_request
+    def _sync():
+        sync_once(app)
 
 
 def _ensure_secret_key(app: Flask) -> None:

@@ -39,7 +39,7 @@ def from_environment() -> dict:
         "LANGUAGES": ["zh", "en"],
         "PAGE_SIZE": int(os.environ.get("PAGE_SIZE", 20)),
         "SIGNING_TRUST_ROOTS": [p for p in os.environ.get("SIGNING_TRUST_ROOTS", "").split(os.pathsep) if p],
-        "SCHEDULER_ENABLED": _bool("SCHEDULER_ENABLED", False),
+        "TIMER_POLL_SECONDS": int(os.environ.get("TIMER_POLL_SECONDS", 5)),
     }
 
 

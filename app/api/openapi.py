@@ -110,6 +110,8 @@ def operation(ep) -> dict:
     if ep.auth:
         op["security"] = [{"bearer": []}]
         op["responses"].setdefault("401", _response(401, None))
+    if ep.body == "xml" and ep.form is None:
+        op["requestBody"] = {"required": True, "content": {"application/xml": {"schema": {"type": "string"}}}}
     if ep.form is not None:
         media = {"json": "application/json", "multipart": "multipart/form-data", "xml": "application/xml"}[ep.body]
         op["requestBody"] = {"required": True, "content": {media: {"schema": form_schema(ep.form)}}}

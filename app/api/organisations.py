@@ -1,10 +1,9 @@
 """Enterprises, projects and participants."""
-from flask import g, request
-from flask_babel import gettext
+from flask import g
 
 from app.api import bp
 from app.api.lookup import require, visible
-from app.api.problems import ApiProblem
+from app.api.pages import page_of
 from app.api.registry import endpoint
 from app.extensions import db
 from app.forms.organisations import EnterpriseForm, HrAdminForm, ParticipantForm, ProjectForm
@@ -13,22 +12,6 @@ from app.services import access, enterprises, projects
 from app.services.errors import RuleViolation
 
 PAGE_QUERY = ("page", "per_page")
-
-
-def _page(query, render):
-    page = db.paginate(query, page=_int_arg("page", 1), per_page=min(_int_arg("per_page", 20), 100),
-                       error_out=False)
-    return {"items": [render(x) for x in page.items], "page": page.page, "per_page": page.per_page,
-            "total": page.total}
-
-
-def _int_arg(name: str, default: int) -> int:
-    raw = request.args.get(name)
-    if raw is None:
-        return default
-    if not raw.isdigit() or int(raw) < 1:
-        raise ApiProblem(400, gettext("查询参数应为正整数"), errors={name: gettext("查询参数应为正整数")})
-    return int(raw)
 
 
 def enterprise_json(e: Enterprise) -> dict:
@@ -58,7 +41,7 @@ def create_enterprise(form):
 @endpoint(bp, "/enterprises", "GET", summary="Enterprises visible to the caller", tag="organisations",
           query=PAGE_QUERY, responses={200: {"items": "array"}})
 def list_enterprises():
-    return _page(access.visible_enterprises(g.api_user), enterprise_json)
+    return page_of(access.visible_enterprises(g.api_user), enterprise_json)
 
 
 @endpoint(bp, "/enterprises/<int:eid>", "GET", summary="One enterprise", tag="organisations",
@@ -97,7 +80,7 @@ def create_project(form):
 @endpoint(bp, "/projects", "GET", summary="Projects visible to the caller", tag="organisations",
           query=PAGE_QUERY, responses={200: {"items": "array"}})
 def list_projects():
-    return _page(access.visible_projects(g.api_user), project_json)
+    return page_of(access.visible_projects(g.api_user), project_json)
 
 
 @endpoint(bp, "/projects/<int:pid>", "GET", summary="One project", tag="organisations",

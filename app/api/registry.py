@@ -110,6 +110,14 @@ def form_errors(form) -> dict:
     return errors
 
 
+def form_from_mapping(form_class, mapping: dict):
+    """A form bound to a JSON object (e.g. a task's ``data``), validated; 422 if not."""
+    form = form_class(formdata=_flatten(mapping), meta={"csrf": False})
+    if not form.validate():
+        raise ApiProblem(422, gettext("提交的数据未通过校验"), errors=form_errors(form))
+    return form
+
+
 def validated(form_class):
     if request.mimetype == "multipart/form-data":
         formdata = CombinedMultiDict([request.files, request.form])

@@ -9,9 +9,10 @@ from app.services.errors import DomainError
 
 def register_commands(app):
     from app.cli.demo import demo_data
+    from app.cli.workflow import scheduler, timers
 
-    app.cli.add_command(create_admin)
-    app.cli.add_command(demo_data)
+    for command in (create_admin, demo_data, timers, scheduler):
+        app.cli.add_command(command)
 
 
 @click.command("create-admin")

@@ -4,3 +4,5 @@ from app.models.audit import AuditEntry  # noqa: F401
 from app.models.enterprises import Enterprise  # noqa: F401
 from app.models.people import Person  # noqa: F401
 from app.models.projects import Participant, Project  # noqa: F401
+from app.models.workflow import (HumanTask, MessageWait, ProcessDefinition, ProcessEvent,  # noqa: F401
+                                 ProcessInstance, WorkflowTimer)

@@ -41,8 +41,15 @@ def _manage_participants(user, project) -> bool:
         user, R.PROJECT_MANAGER, enterprise_id=gc, project_id=project.id)
 
 
+def _is_analyst(user, _obj=None) -> bool:
+    return R.has_role(user, R.ANALYST)
+
+
 RULES = {
     "platform.admin": _is_admin,
+    "process.monitor": _is_admin,
+    "process.deploy": _is_analyst,
+    "process.view_definitions": lambda user, obj=None: _is_admin(user) or _is_analyst(user),
     "audit.view": _is_admin,
     "role.grant": _is_admin,
     "enterprise.create": _is_admin,

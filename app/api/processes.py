@@ -1,0 +1,147 @@
+"""Process instances (administrators) and process definitions (analysts)."""
+from flask import g, request
+from flask_babel import gettext
+from sqlalchemy import select
+
+from app.api import bp
+from app.api.lookup import require
+from app.api.pages import page_of
+from app.api.problems import ApiProblem
+from app.api.registry import endpoint
+from app.extensions import db
+from app.forms.processes import TerminateForm
+from app.models import HumanTask, ProcessDefinition, ProcessEvent, ProcessInstance, WorkflowTimer
+from app.models.workflow import INSTANCE_STATUSES
+from app.services import audit
+from app.workflow import definitions, runtime
+from app.workflow.errors import WorkflowFailure
+
+
+def instance_json(instance: ProcessInstance) -> dict:
+    return {
+        "id": instance.id, "process_key": instance.process_key, "status": instance.status,
+        "version": instance.definition.version, "subject": instance.subject,
+        "created_at": instance.created_at.isoformat(), "updated_at": instance.updated_at.isoformat(),
+        "completed_at": instance.completed_at.isoformat() if instance.completed_at else None,
+        "error_message": instance.error_message,
+    }
+
+
+def _instance(instance_id: int) -> ProcessInstance:
+    require("process.monitor")
+    instance = db.session.get(ProcessInstance, instance_id)
+    if instance is None:
+        raise ApiProblem(404, gettext("记录不存在或无权查看"))
+    return instance
+
+
+@endpoint(bp, "/process-instances", "GET", summary="Process instances (admin)", tag="processes",
+          query=("process_key", "status", "page", "per_page"), responses={200: {"items": "array"}, 403: None})
+def list_instances():
+    require("process.monitor")
+    query = select(ProcessInstance).order_by(ProcessInstance.id.desc())
+    if request.args.get("process_key"):
+        query = query.where(ProcessInstance.process_key == request.args["process_key"])
+    status = request.args.get("status")
+    if status:
+        if status not in INSTANCE_STATUSES:
+            raise ApiProblem(400, gettext("查询参数无效"), errors={"status": ", ".join(INSTANCE_STATUSES)})
+        query = query.where(ProcessInstance.status == status)
+    return page_of(query, instance_json)
+
+
+@endpoint(bp, "/process-instances/<int:instance_id>", "GET", summary="One instance: tasks, history, timers",
+          tag="processes", responses={200: {"status": "string", "tasks": "array", "events": "array",
+                                            "timers": "array"}, 403: None, 404: None})
+def get_instance(instance_id):
+    instance = _instance(instance_id)
+    tasks = db.session.scalars(select(HumanTask).where(HumanTask.instance_id == instance.id,
+                                                       HumanTask.status.in_(("open", "suspended"))))
+    events = db.session.scalars(select(ProcessEvent).where(ProcessEvent.instance_id == instance.id)
+                                .order_by(ProcessEvent.id))
+    timer = db.session.get(WorkflowTimer, instance.id)
+    return {
+        **instance_json(instance),
+        "tasks": [{"id": t.id, "task_key": t.task_key, "title": t.title, "status": t.status, "lane": t.lane,
+                   "due_at": t.due_at.isoformat() if t.due_at else None} for t in tasks],
+        "events": [{"at": e.at.isoformat(), "kind": e.kind, "task_key": e.task_key, "actor_id": e.actor_id,
+                    "detail": e.detail} for e in events],
+        "timers": [{"due_at": timer.due_at.isoformat()}] if timer else [],
+        "pending_action": (instance.pending_action or {}).get("kind"),
+    }
+
+
+def _admin_action(instance_id, action, **kwargs):
+    instance = _instance(instance_id)
+    getattr(runtime, action)(instance, g.api_user, **kwargs)
+    audit.record(g.api_user, f"process.{action}", "process_instance", instance.id, reason=kwargs.get("reason"))
+    db.session.commit()
+    return {"id": instance.id, "status": instance.status}
+
+
+@endpoint(bp, "/process-instances/<int:instance_id>/suspend", "POST", summary="Suspend (admin)",
+          tag="processes", responses={200: {"status": "string"}, 403: None, 404: None, 409: None})
+def suspend_instance(instance_id):
+    return _admin_action(instance_id, "suspend")
+
+
+@endpoint(bp, "/process-instances/<int:instance_id>/resume", "POST", summary="Resume (admin)",
+          tag="processes", responses={200: {"status": "string"}, 403: None, 404: None, 409: None})
+def resume_instance(instance_id):
+    return _admin_action(instance_id, "resume")
+
+
+@endpoint(bp, "/process-instances/<int:instance_id>/terminate", "POST", summary="Terminate (admin)",
+          tag="processes", form=TerminateForm, responses={200: {"status": "string"}, 403: None, 404: None,
+                                                          409: None, 422: None})
+def terminate_instance(instance_id, form):
+    return _admin_action(instance_id, "terminate", reason=form.reason.data)
+
+
+@endpoint(bp, "/process-instances/<int:instance_id>/retry", "POST", summary="Retry what failed (admin)",
+          tag="processes", responses={200: {"status": "string"}, 403: None, 404: None, 409: None, 503: None})
+def retry_instance(instance_id):
+    instance = _instance(instance_id)
+    audit.record(g.api_user, "process.retry", "process_instance", instance.id)
+    try:
+        runtime.retry(instance, g.api_user)
+    except WorkflowFailure as failure:
+        raise ApiProblem(503, gettext("重试仍然失败：%(message)s", message=failure.message)) from None
+    return {"id": instance.id, "status": instance.status}
+
+
+@endpoint(bp, "/process-definitions", "GET", summary="Process keys with their versions", tag="processes",
+          responses={200: {"items": "array"}, 403: None})
+def list_definitions():
+    require("process.view_definitions")
+    rows = db.session.scalars(select(ProcessDefinition).order_by(ProcessDefinition.key,
+                                                                 ProcessDefinition.version.desc()))
+    grouped: dict[str, dict] = {}
+    for d in rows:
+        entry = grouped.setdefault(d.key, {"key": d.key, "name": d.name, "latest_version": d.version,
+                                           "versions": []})
+        entry["versions"].append({"version": d.version, "id": d.id, "source": d.source,
+                                  "deployed_at": d.deployed_at.isoformat()})
+    return {"items": list(grouped.values())}
+
+
+@endpoint(bp, "/process-definitions", "POST", summary="Deploy a BPMN diagram as a new version (analyst)",
+          tag="processes", body="xml", responses={201: {"key": "string", "version": "integer"},
+                                                  200: {"key": "string", "version": "integer"},
+                                                  403: None, 415: None, 422: None})
+def deploy_definition():
+    require("process.deploy")
+    if request.mimetype not in ("application/xml", "text/xml", "application/octet-stream"):
+        raise ApiProblem(415, gettext("请以 application/xml 提交BPMN文件"))
+    xml = request.get_data()
+    try:
+        definition, created = definitions.deploy(xml, "deploy", actor=g.api_user)
+    except definitions.DefinitionError as error:
+        raise ApiProblem(422, gettext("流程图校验未通过：%(detail)s", detail=str(error.problems[0])),
+                         errors={p.element_id or "bpmn": f"line {p.line}: {p.message}" if p.line else p.message
+                                 for p in error.problems}) from None
+    if created:
+        audit.record(g.api_user, "process.deploy", "process_definition", definition.id,
+                     key=definition.key, version=definition.version)
+    db.session.commit()
+    return {"key": definition.key, "version": definition.version}, 201 if created else 200

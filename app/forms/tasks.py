@@ -1,0 +1,51 @@
+"""Forms of user tasks, by form key: the task page and the API's complete call
+validate with the same class. Diagrams name these keys in a formKey property."""
+from datetime import date
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, SelectField, TextAreaField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import Length, ValidationError
+
+from app.forms.fields import strip
+
+
+class ApprovalForm(FlaskForm):
+    """Approval tasks take {"decision": "agree"|"reject", "comment"?}; a refusal needs a reason."""
+
+    decision = SelectField(_l("处理意见"), choices=[SelectChoice("agree", _l("同意")), SelectChoice("reject", _l("不同意"))],
+                           validate_choice=True)
+    comment = TextAreaField(_l("意见说明"), filters=[strip],
+                            validators=[Length(max=500, message=_l("长度不能超过%(max)d个字符"))])
+
+    def validate_comment(self, field):
+        if self.decision.data == "reject" and not field.data:
+            raise ValidationError(_l("不同意时请填写原因"))
+
+
+class ConfirmForm(FlaskForm):
+    """A task that only needs the user's explicit confirmation ({"confirm": true})."""
+
+    confirm = BooleanField(_l("我确认"))
+
+    def validate_confirm(self, field):
+        if not field.data:
+            raise ValidationError(_l("请勾选确认"))
+
+
+TASK_FORMS = {
+    "approval": ApprovalForm,
+    "confirm": ConfirmForm,
+}
+
+
+def task_data(form) -> dict:
+    """The form's values as small JSON-safe task data (dates as ISO strings)."""
+    data = {}
+    for field in form:
+        if field.name == "csrf_token":
+            continue
+        value = field.data
+        data[field.name] = value.isoformat() if isinstance(value, date) else value
+    return data

@@ -1,0 +1,40 @@
+"""Lane roles: each BPMN lane name is one of these keys; it turns a task's subject
+into a candidate rule, and names the granted roles that satisfy it."""
+from sqlalchemy import select
+
+from app.extensions import db
+from app.models import Person, Project
+from app.services import roles
+from app.workflow.registry import Candidate, Lane
+
+
+def _person(subject: dict) -> Candidate:
+    user_id = db.session.scalar(select(Person.user_id).where(Person.id == subject["person_id"]))
+    return Candidate(user_id=user_id if user_id is not None else -1)
+
+
+def _enterprise_hr(subject: dict) -> Candidate:
+    return Candidate(role="enterprise_hr", enterprise_id=subject["enterprise_id"])
+
+
+def _project_manager(subject: dict) -> Candidate:
+    return Candidate(role="project_manager", enterprise_id=subject["enterprise_id"],
+                     project_id=subject["project_id"])
+
+
+def _gc_pm(subject: dict) -> Candidate:
+    gc = db.session.scalar(select(Project.gc_enterprise_id).where(Project.id == subject["project_id"]))
+    return Candidate(role="gc_pm", enterprise_id=gc, project_id=subject["project_id"])
+
+
+def _admin(_subject: dict) -> Candidate:
+    return Candidate(role="admin")
+
+
+LANES = {
+    "person": Lane(_person, (), "本人"),
+    "enterprise_hr": Lane(_enterprise_hr, (roles.LEGAL_REP, roles.HR_ADMIN), "法人或人事聘用管理员"),
+    "project_manager": Lane(_project_manager, (roles.PROJECT_MANAGER,), "本单位项目经理"),
+    "gc_pm": Lane(_gc_pm, (roles.PROJECT_MANAGER,), "施工总包项目经理"),
+    "admin": Lane(_admin, (roles.ADMIN,), "系统管理员"),
+}

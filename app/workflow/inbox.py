@@ -1,0 +1,124 @@
+"""The inbox: human_task rows kept in step with the READY user tasks of an instance,
+candidate rules from lanes, and the one indexed query that lists a user's tasks."""
+from datetime import datetime
+
+from sqlalchemy import and_, false, func, or_, select
+from SpiffWorkflow.bpmn.specs.defaults import BoundaryEvent
+from SpiffWorkflow.util.task import TaskState
+
+from app.extensions import db
+from app.models import HumanTask
+from app.models.types import utcnow
+from app.workflow.registry import REGISTRY, Candidate
+
+
+def form_key_of(task) -> str | None:
+    return (getattr(task.task_spec, "extensions", {}) or {}).get("properties", {}).get("formKey")
+
+
+def _due_at(task) -> datetime | None:
+    """The deadline of an interrupting boundary timer on this task, if any."""
+    deadlines = []
+    for sibling in task.parent.children if task.parent else ():
+        spec = sibling.task_spec
+        if isinstance(spec, BoundaryEvent) and spec.cancel_activity and sibling.state == TaskState.WAITING:
+            value = sibling.internal_data.get("event_value")
+            if isinstance(value, str):
+                try:
+                    deadlines.append(datetime.fromisoformat(value))
+                except ValueError:
+                    pass
+    return min(deadlines) if deadlines else None
+
+
+def resolve(lane: str, subject: dict) -> Candidate:
+    return REGISTRY.lanes[lane].resolve(subject)
+
+
+def sync(instance, ready_tasks, completed_task_id=None, actor_id=None) -> list[HumanTask]:
+    """Opens rows for newly READY user tasks and closes rows whose task is gone."""
+    rows = {row.spiff_task_id: row for row in db.session.scalars(
+        select(HumanTask).where(HumanTask.instance_id == instance.id,
+                                HumanTask.status.in_(("open", "suspended"))))}
+    ready_ids = {str(t.id) for t in ready_tasks}
+    now = utcnow()
+    for spiff_id, row in rows.items():
+        if spiff_id not in ready_ids:
+            done = spiff_id == completed_task_id
+            row.status = "completed" if done else "withdrawn"
+            row.completed_at = now
+            row.completed_by_id = actor_id if done else None
+    opened = []
+    subject_text = None
+    for task in ready_tasks:
+        if str(task.id) in rows:
+            continue
+        if subject_text is None:
+            subject_text = (REGISTRY.describe_subject(instance.subject) or "")[:255]
+        candidate = resolve(task.task_spec.lane, instance.subject)
+        row = HumanTask(
+            instance_id=instance.id, spiff_task_id=str(task.id), process_key=instance.process_key,
+            task_key=task.task_spec.bpmn_id, title=(task.task_spec.bpmn_name or task.task_spec.bpmn_id)[:200],
+            form_key=form_key_of(task), subject=instance.subject, subject_text=subject_text,
+            lane=task.task_spec.lane, candidate_role=candidate.role,
+            candidate_enterprise_id=candidate.enterprise_id, candidate_project_id=candidate.project_id,
+            candidate_user_id=candidate.user_id, due_at=_due_at(task), status="open", created_at=now)
+        db.session.add(row)
+        opened.append(row)
+    return opened
+
+
+def set_visibility(instance_id: int, visible: bool) -> None:
+    """Suspended or failed instances leave every inbox; resumed ones come back."""
+    old, new = ("suspended", "open") if visible else ("open", "suspended")
+    for row in db.session.scalars(select(HumanTask).where(HumanTask.instance_id == instance_id,
+                                                          HumanTask.status == old)):
+        row.status = new
+
+
+def _rule(user):
+    """The SQL condition: tasks whose candidate rule this user satisfies."""
+    conditions = [HumanTask.candidate_user_id == user.id]
+    for lane_role, lane in REGISTRY.lanes.items():
+        for grant in user.grants:
+            if grant.role not in lane.grant_roles:
+                continue
+            conditions.append(and_(
+                HumanTask.candidate_role == lane_role,
+                or_(HumanTask.candidate_enterprise_id.is_(None), HumanTask.candidate_enterprise_id == grant.enterprise_id),
+                or_(HumanTask.candidate_project_id.is_(None), HumanTask.candidate_project_id == grant.project_id),
+            ))
+    return or_(*conditions) if conditions else false()
+
+
+def is_candidate(user, row: HumanTask) -> bool:
+    if row.candidate_user_id is not None:
+        return row.candidate_user_id == user.id
+    lane = REGISTRY.lanes.get(row.candidate_role)
+    if lane is None:
+        return False
+    return any(
+        grant.role in lane.grant_roles
+        and row.candidate_enterprise_id in (None, grant.enterprise_id)
+        and row.candidate_project_id in (None, grant.project_id)
+        for grant in user.grants)
+
+
+def my_tasks(user, process_key=None, text=None, due_before=None, order="created"):
+    """A select() of the user's open tasks, newest first unless sorted by due date."""
+    query = select(HumanTask).where(HumanTask.status == "open", _rule(user))
+    if process_key:
+        query = query.where(HumanTask.process_key == process_key)
+    if text:
+        query = query.where(or_(HumanTask.subject_text.contains(text), HumanTask.title.contains(text)))
+    if due_before is not None:
+        query = query.where(HumanTask.due_at.is_not(None), HumanTask.due_at <= due_before)
+    if order == "due":
+        return query.order_by(HumanTask.due_at.is_(None), HumanTask.due_at, HumanTask.id)
+    return query.order_by(HumanTask.created_at.desc(), HumanTask.id.desc())
+
+
+def counts_by_process(user) -> dict[str, int]:
+    rows = db.session.execute(select(HumanTask.process_key, func.count()).where(
+        HumanTask.status == "open", _rule(user)).group_by(HumanTask.process_key))
+    return dict(rows.all())

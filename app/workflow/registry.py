@@ -1,0 +1,50 @@
+"""What diagrams may name: service-task handlers, lanes, form keys and script helpers.
+
+The engine adapter reads these tables only; the domain fills them at start-up
+(app/handlers, app/forms/tasks.py), so the adapter never imports the domain.
+"""
+from dataclasses import dataclass, field
+from typing import Callable
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """Who may act on a task: one user, or holders of a lane role in a scope."""
+
+    role: str | None = None
+    enterprise_id: int | None = None
+    project_id: int | None = None
+    user_id: int | None = None
+
+
+@dataclass(frozen=True)
+class Lane:
+    """A lane role: which granted roles satisfy it, and how a task's subject
+    becomes its candidate rule."""
+
+    resolve: Callable[[dict], Candidate]
+    grant_roles: tuple[str, ...] = ()
+    label: str = ""
+
+
+@dataclass
+class Registry:
+    handlers: dict[str, Callable] = field(default_factory=dict)
+    lanes: dict[str, Lane] = field(default_factory=dict)
+    forms: dict[str, type] = field(default_factory=dict)
+    helpers: dict[str, Callable] = field(default_factory=dict)
+    describe_subject: Callable[[dict], str] = lambda subject: ""
+
+
+REGISTRY = Registry()
+
+
+def install(*, handlers=None, lanes=None, forms=None, helpers=None, describe_subject=None) -> Registry:
+    """Adds entries (the domain calls this at start; tests may add their own)."""
+    REGISTRY.handlers.update(handlers or {})
+    REGISTRY.lanes.update(lanes or {})
+    REGISTRY.forms.update(forms or {})
+    REGISTRY.helpers.update(helpers or {})
+    if describe_subject is not None:
+        REGISTRY.describe_subject = describe_subject
+    return REGISTRY

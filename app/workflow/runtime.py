@@ -1,0 +1,256 @@
+"""Running instances: start, complete a task, fire timers, deliver messages, and the
+administrator's suspend / resume / terminate / retry — each saved with its inbox rows,
+timer row, message waits and history in the caller's transaction.
+
+A failure inside the engine (a handler, script or condition) rolls the attempt back;
+the instance is then marked `error` in a transaction of its own, with the attempted
+action kept, so nothing is lost and an administrator can retry it.
+"""
+import logging
+from datetime import datetime
+from uuid import UUID
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm.exc import StaleDataError
+from SpiffWorkflow.util.task import TaskState
+
+from app.extensions import db
+from app.models import HumanTask, MessageWait, ProcessEvent, ProcessInstance, WorkflowTimer
+from app.models.types import utcnow
+from app.services.errors import Conflict, NotFound, RuleViolation
+from app.workflow import definitions, inbox
+from app.workflow.errors import TaskConflict, WorkflowFailure
+from app.workflow.sandbox import CURRENT_CALL
+from app.workflow.serializer import dumps, loads, new_workflow
+
+log = logging.getLogger(__name__)
+
+
+def event(instance, kind: str, actor_id=None, task_key=None, **detail) -> None:
+    db.session.add(ProcessEvent(instance_id=instance.id, kind=kind, actor_id=actor_id, task_key=task_key,
+                                detail=detail or None))
+
+
+def load(instance: ProcessInstance):
+    spec, subprocess_specs = definitions.specs_for(instance.definition)
+    return loads(instance.state, spec, subprocess_specs)
+
+
+def _run(instance, workflow, actor_id, step):
+    """Runs `step(workflow)` with the handler context set; engine errors become WorkflowFailure."""
+    token = CURRENT_CALL.set({"instance_id": instance.id, "process_key": instance.process_key,
+                              "subject": dict(instance.subject or {}), "actor_id": actor_id})
+    try:
+        step(workflow)
+    except (WorkflowFailure, Conflict, NotFound, RuleViolation):
+        raise
+    except Exception as error:  # a handler, script or condition failed
+        log.exception("workflow %s instance %s failed", instance.process_key, instance.id)
+        raise WorkflowFailure(_describe(error)) from error
+    finally:
+        CURRENT_CALL.reset(token)
+
+
+def _describe(error: Exception) -> str:
+    text = str(error).split("\n")[0] or error.__class__.__name__
+    return f"{error.__class__.__name__}: {text}"[:1000]
+
+
+def save(instance, workflow, completed_task_id=None, actor_id=None) -> None:
+    """Writes state, inbox rows, the timer row and message waits; routes thrown messages."""
+    instance.state = dumps(workflow)
+    ready = workflow.get_tasks(state=TaskState.READY, manual=True)
+    waiting = workflow.waiting_events()
+    inbox.sync(instance, ready, completed_task_id, actor_id)
+    now = utcnow()
+    if workflow.is_completed():
+        instance.status, instance.completed_at = "completed", now
+        event(instance, "completed")
+    else:
+        instance.status = "running" if ready or not waiting else "waiting"
+    instance.updated_at = now
+    _save_timer(instance, waiting)
+    _save_message_waits(instance, waiting)
+    thrown = workflow.get_events()  # returns and clears: routed in this same transaction
+    if thrown:
+        from app.workflow import messages  # messages use runtime; imported late to avoid a cycle
+        messages.route(instance, thrown)
+
+
+def _deadline(value) -> datetime | None:
+    if isinstance(value, dict):
+        value = value.get("next")
+    if isinstance(value, str):
+        try:
+            return datetime.fromisoformat(value)
+        except ValueError:
+            return None
+    return value if isinstance(value, datetime) else None
+
+
+def _save_timer(instance, waiting) -> None:
+    deadlines = [d for e in waiting if "Timer" in e.event_type and (d := _deadline(e.value)) is not None]
+    row = db.session.get(WorkflowTimer, instance.id)
+    if not deadlines or instance.status in ("completed", "terminated"):
+        if row is not None:
+            db.session.delete(row)
+        return
+    if row is None:
+        db.session.add(WorkflowTimer(instance_id=instance.id, due_at=min(deadlines)))
+    else:
+        row.due_at = min(deadlines)
+
+
+def _save_message_waits(instance, waiting) -> None:
+    names = {e.name for e in waiting if e.event_type == "MessageEventDefinition"}
+    current = set(db.session.scalars(select(MessageWait.message_name).where(MessageWait.instance_id == instance.id)))
+    if current - names:
+        db.session.execute(delete(MessageWait).where(MessageWait.instance_id == instance.id,
+                                                     MessageWait.message_name.in_(current - names)))
+    for name in names - current:
+        db.session.add(MessageWait(instance_id=instance.id, message_name=name))
+
+
+def start(process_key: str, subject: dict, actor=None, data: dict | None = None) -> ProcessInstance:
+    """Starts the latest version of a process in the caller's transaction. A failure
+    raises WorkflowFailure and the caller's transaction should be rolled back."""
+    definition = definitions.latest_or_sync(process_key)
+    if definition is None:
+        raise NotFound("流程不存在")
+    spec, subprocess_specs = definitions.specs_for(definition)
+    workflow = new_workflow(spec, subprocess_specs)
+    workflow.task_tree.data.update({**(data or {}), **subject})
+    actor_id = getattr(actor, "id", None)
+    instance = ProcessInstance(definition=definition, process_key=process_key, subject=subject,
+                               status="running", started_by_id=actor_id)
+    db.session.add(instance)
+    db.session.flush()
+    event(instance, "started", actor_id, version=definition.version)
+    _run(instance, workflow, actor_id, lambda wf: wf.do_engine_steps())
+    save(instance, workflow, actor_id=actor_id)
+    return instance
+
+
+def _ready_task(workflow, spiff_task_id: str):
+    task = workflow.get_task_from_id(UUID(spiff_task_id))
+    # task.run() does not check the state itself: a MAYBE or FUTURE task would be completed.
+    if task is None or task.state != TaskState.READY:
+        raise TaskConflict("该待办已处理或已撤回")
+    return task
+
+
+def complete(row: HumanTask, user, data: dict) -> ProcessInstance:
+    """Completes a READY user task with validated data, and commits. Raises
+    TaskConflict (409) when someone else got there first."""
+    instance = row.instance
+    if row.status != "open" or instance.status not in ("running", "waiting"):
+        raise TaskConflict("该待办已处理或已撤回")
+    if row.claimed_by_id not in (None, user.id):
+        raise TaskConflict("该待办已被他人认领")
+    attempt = {"kind": "complete", "human_task_id": row.id, "user_id": user.id, "data": data}
+    return _attempt(instance, attempt, lambda: _complete(instance, row, user.id, data))
+
+
+def _complete(instance, row, user_id, data):
+    workflow = load(instance)
+    task = _ready_task(workflow, row.spiff_task_id)
+
+    def step(wf):
+        task.data.update(data)
+        task.run()
+        wf.do_engine_steps()
+
+    _run(instance, workflow, user_id, step)
+    event(instance, "task_completed", user_id, row.task_key, data=data)
+    save(instance, workflow, completed_task_id=row.spiff_task_id, actor_id=user_id)
+
+
+def fire_timers(instance: ProcessInstance) -> None:
+    """Lets due timers of this instance fire (in the caller's transaction)."""
+    workflow = load(instance)
+
+    def step(wf):
+        wf.refresh_timers()
+        wf.do_engine_steps()
+
+    _run(instance, workflow, None, step)
+    event(instance, "timer_fired")
+    save(instance, workflow)
+
+
+def _attempt(instance, attempt: dict, work) -> ProcessInstance:
+    """Runs and commits `work`; on an engine failure records the error separately."""
+    instance_id = instance.id
+    try:
+        work()
+        db.session.commit()
+    except StaleDataError:
+        db.session.rollback()
+        raise TaskConflict("流程已被他人更新，请刷新后重试") from None
+    except WorkflowFailure as failure:
+        db.session.rollback()
+        mark_error(instance_id, failure.message, attempt)
+        raise
+    except Exception:
+        db.session.rollback()
+        raise
+    return instance
+
+
+def mark_error(instance_id: int, message: str, attempt: dict | None) -> None:
+    """In a transaction of its own: the instance leaves every inbox until retried."""
+    instance = db.session.get(ProcessInstance, instance_id)
+    instance.status, instance.error_message, instance.pending_action = "error", message, attempt
+    instance.updated_at = utcnow()
+    inbox.set_visibility(instance_id, visible=False)
+    event(instance, "error", attempt.get("user_id") if attempt else None, message=message,
+          attempt=(attempt or {}).get("kind"))
+    db.session.commit()
+
+
+def suspend(instance, actor) -> None:
+    if instance.status not in ("running", "waiting"):
+        raise Conflict("只有运行中或等待中的流程可以挂起")
+    instance.status = "suspended"
+    inbox.set_visibility(instance.id, visible=False)
+    db.session.execute(delete(WorkflowTimer).where(WorkflowTimer.instance_id == instance.id))
+    event(instance, "suspended", actor.id)
+
+
+def resume(instance, actor) -> None:
+    if instance.status != "suspended":
+        raise Conflict("只有已挂起的流程可以恢复")
+    workflow = load(instance)
+    inbox.set_visibility(instance.id, visible=True)
+    event(instance, "resumed", actor.id)
+    save(instance, workflow)  # recomputes status and the timer row; overdue timers fire on the next poll
+
+
+def terminate(instance, actor, reason: str) -> None:
+    if instance.status in ("completed", "terminated"):
+        raise Conflict("流程已结束")
+    instance.status, instance.completed_at = "terminated", utcnow()
+    for row in db.session.scalars(select(HumanTask).where(HumanTask.instance_id == instance.id,
+                                                          HumanTask.status.in_(("open", "suspended")))):
+        row.status, row.completed_at = "withdrawn", utcnow()
+    db.session.execute(delete(WorkflowTimer).where(WorkflowTimer.instance_id == instance.id))
+    db.session.execute(delete(MessageWait).where(MessageWait.instance_id == instance.id))
+    event(instance, "terminated", actor.id, reason=reason)
+
+
+def retry(instance, actor) -> ProcessInstance:
+    """Replays the action that failed (a completion, a timer, a message) and commits."""
+    if instance.status != "error":
+        raise Conflict("只有出错的流程可以重试")
+    attempt = instance.pending_action or {}
+    instance.status, instance.error_message, instance.pending_action = "running", None, None
+    inbox.set_visibility(instance.id, visible=True)
+    event(instance, "retried", actor.id, attempt=attempt.get("kind"))
+    kind = attempt.get("kind")
+    if kind == "complete":
+        row = db.session.get(HumanTask, attempt["human_task_id"])
+        return _attempt(instance, attempt, lambda: _complete(instance, row, attempt["user_id"], attempt["data"]))
+    if kind == "message":
+        from app.workflow import messages
+        return _attempt(instance, attempt, lambda: messages.deliver(instance, attempt["message"]))
+    return _attempt(instance, {"kind": "timer"}, lambda: fire_timers(instance))

@@ -1,0 +1,122 @@
+"""The script environment of every diagram: scripts and conditions are checked
+before they run, and see only safe builtins, registered helpers and task data.
+
+SpiffWorkflow eval()s conditions and exec()s scripts with full builtins; restricting
+``__builtins__`` alone is not enough (``().__class__.__base__.__subclasses__()``
+reaches ``Popen``), so the syntax tree is checked first: no imports, and no name or
+attribute beginning with ``_``.
+"""
+import ast
+import builtins
+import json
+from contextvars import ContextVar
+from dataclasses import dataclass
+from functools import lru_cache
+
+from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
+from SpiffWorkflow.bpmn.script_engine.python_environment import BasePythonScriptEngineEnvironment
+
+from app.workflow.registry import REGISTRY
+
+SAFE_BUILTINS = {name: getattr(builtins, name) for name in (
+    "abs", "all", "any", "bool", "dict", "divmod", "enumerate", "filter", "float", "int", "isinstance",
+    "len", "list", "map", "max", "min", "range", "reversed", "round", "set", "sorted", "str", "sum",
+    "tuple", "zip", "True", "False", "None", "ValueError", "KeyError", "Exception",
+)}
+FORBIDDEN_NAMES = {"eval", "exec", "compile", "open", "globals", "locals", "vars", "getattr", "setattr",
+                   "delattr", "input", "breakpoint", "help", "memoryview", "type", "object", "super"}
+
+
+class SandboxViolation(Exception):
+    def __init__(self, message: str, line: int | None = None):
+        super().__init__(message if line is None else f"{message} (line {line})")
+        self.reason, self.line = message, line
+
+
+def check_source(source: str, mode: str = "exec") -> None:
+    """Raises SandboxViolation (or SyntaxError) if the script may not run."""
+    tree = ast.parse(source, mode=mode)
+    for node in ast.walk(tree):
+        line = getattr(node, "lineno", None)
+        if isinstance(node, (ast.Import, ast.ImportFrom)):
+            raise SandboxViolation("imports are not allowed", line)
+        if isinstance(node, ast.Name) and (node.id.startswith("_") or node.id in FORBIDDEN_NAMES):
+            raise SandboxViolation(f"name '{node.id}' is not allowed", line)
+        if isinstance(node, ast.Attribute) and node.attr.startswith("_"):
+            raise SandboxViolation(f"attribute '{node.attr}' is not allowed", line)
+        if isinstance(node, (ast.Global, ast.Nonlocal)):
+            raise SandboxViolation("global/nonlocal are not allowed", line)
+        if isinstance(node, ast.keyword) and node.arg and node.arg.startswith("_"):
+            raise SandboxViolation(f"keyword '{node.arg}' is not allowed", line)
+        if isinstance(node, ast.arg) and node.arg.startswith("_"):
+            raise SandboxViolation(f"argument '{node.arg}' is not allowed", line)
+
+
+@lru_cache(maxsize=2048)
+def _compiled(source: str, mode: str):
+    check_source(source, mode)
+    return compile(source, "<string>", mode)
+
+
+@dataclass(frozen=True)
+class CallContext:
+    """What a service-task handler learns about the instance calling it."""
+
+    instance_id: int | None
+    process_key: str
+    subject: dict
+    actor_id: int | None
+    task_key: str
+
+
+CURRENT_CALL: ContextVar[dict] = ContextVar("workflow_call")
+
+
+class SandboxEnvironment(BasePythonScriptEngineEnvironment):
+    def _globals(self, external_context) -> dict:
+        return {"__builtins__": SAFE_BUILTINS, **REGISTRY.helpers, **(external_context or {})}
+
+    def evaluate(self, expression, context, external_context=None):
+        scope = self._globals(external_context)
+        scope.update(context)
+        return eval(_compiled(expression.strip(), "eval"), scope)  # noqa: S307 — checked above
+
+    def execute(self, script, context, external_context=None):
+        reserved = self._globals(external_context)
+        scope = dict(context)
+        scope.update(reserved)
+        exec(_compiled(script, "exec"), scope)  # noqa: S102 — checked above
+        for key in list(context):
+            if key not in scope:
+                del context[key]
+        for key, value in scope.items():
+            if key not in reserved and not callable(value):
+                context[key] = value
+        return True
+
+    def call_service(self, context, operation_name=None, operation_params=None, **kwargs):
+        handler = REGISTRY.handlers.get(operation_name)
+        if handler is None:
+            raise SandboxViolation(f"no service handler named '{operation_name}'")
+        params = {name: p["value"] for name, p in (operation_params or {}).items()}
+        call = CURRENT_CALL.get({})
+        ctx = CallContext(call.get("instance_id"), call.get("process_key", ""), call.get("subject", {}),
+                          call.get("actor_id"), call.get("task_key", ""))
+        return json.dumps(handler(params, ctx) or {})
+
+
+class SandboxScriptEngine(PythonScriptEngine):
+    def __init__(self):
+        super().__init__(environment=SandboxEnvironment())
+
+    def validate(self, expression):
+        check_source(expression)
+
+    def call_service(self, task, **kwargs):
+        # SpiffWorkflow 3.2.0's own call_service fails with NameError on handler errors.
+        token = CURRENT_CALL.get({})
+        CURRENT_CALL.set({**token, "task_key": task.task_spec.bpmn_id})
+        return self.environment.call_service(task.data, **kwargs)
+
+
+ENGINE = SandboxScriptEngine()

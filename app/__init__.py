@@ -82,7 +82,8 @@ def _select_locale():
 
 
 def _sqlite_pragmas(app: Flask) -> None:
-    """SQLite enforces foreign keys only when asked, per connection."""
+    """SQLite enforces foreign keys only when asked, per connection; WAL lets the web
+    server and the scheduler process read while the other writes."""
     if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         return
     from sqlalchemy import event
@@ -93,4 +94,7 @@ def _sqlite_pragmas(app: Flask) -> None:
             cursor = dbapi_connection.cursor()
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.execute("PRAGMA busy_timeout=5000")
+            if ":memory:" not in app.config["SQLALCHEMY_DATABASE_URI"] and \
+                    app.config["SQLALCHEMY_DATABASE_URI"] != "sqlite://":
+                cursor.execute("PRAGMA journal_mode=WAL")
             cursor.close()

@@ -7,6 +7,7 @@ every constant timer expression (parsed). Problems name the file, element id and
 import ast
 import hashlib
 import logging
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -124,9 +125,15 @@ def _check_expressions(tree, file_name) -> list[Problem]:
     return problems
 
 
+# A bare PT24H is read as a variable name and fails only when the timer is reached.
+_ISO_LIKE = re.compile(r"P(\d+[YMWD])*(T(\d+[HMS])+)?|R\d*/.*")
+
+
 def _check_timer(file_name, element, tag, source) -> list[Problem]:
     """A constant timer expression must parse now, not when the timer is reached."""
     node = ast.parse(source, mode="eval").body
+    if isinstance(node, ast.Name) and _ISO_LIKE.fullmatch(node.id):
+        return [_problem(file_name, element, f"timer expression {node.id} must be quoted: \"{node.id}\"")]
     if not isinstance(node, ast.Constant):
         return []  # computed from task data at run time
     if not isinstance(node.value, str):

@@ -20,11 +20,12 @@ app/translations/en/LC_MESSAGES/messages.mo: app/translations/en/LC_MESSAGES/mes
 
 setup: $(STAMP) app/translations/en/LC_MESSAGES/messages.mo
 
-## The product with demo data on SQLite, at http://127.0.0.1:5000
+## The product with demo data on SQLite, at http://127.0.0.1:5000 (with the scheduler beside it)
 demo: setup
 	$(FLASK) db upgrade
 	$(FLASK) demo-data
-	$(FLASK) run --host 127.0.0.1 --port 5000
+	$(FLASK) scheduler run & scheduler=$$!; trap 'kill $$scheduler 2>/dev/null' EXIT INT TERM; \
+	  $(FLASK) run --host 127.0.0.1 --port 5000
 
 ## The test suite on SQLite (TEST_DATABASE_URL=postgresql://... runs it on PostgreSQL)
 test: setup

@@ -199,11 +199,11 @@ def deploy(xml: bytes | str, source: str, actor=None) -> tuple[ProcessDefinition
     return definition, True
 
 
-def sync_directory(directory: Path = PROCESSES_DIR) -> list[ProcessDefinition]:
+def sync_directory(directory: Path | None = None) -> list[ProcessDefinition]:
     """Loads processes/*.bpmn in the current transaction: a file whose content no
     version of its key has yet becomes a new version."""
     created = []
-    for path in sorted(directory.glob("*.bpmn")):
+    for path in sorted((directory or PROCESSES_DIR).glob("*.bpmn")):
         xml = path.read_bytes()
         if db.session.scalar(select(ProcessDefinition.id).where(
                 ProcessDefinition.content_hash == content_hash(xml))) is None:

@@ -17,6 +17,8 @@ class Job:
 
 
 JOBS: list[Job] = []
+# A missed run (the process was down) still runs, once, when it comes back.
+JOB_OPTIONS = {"misfire_grace_time": None, "coalesce": True, "max_instances": 1}
 
 
 def register_job(job_id: str, func, trigger: str = "interval", **options) -> None:
@@ -26,9 +28,7 @@ def register_job(job_id: str, func, trigger: str = "interval", **options) -> Non
 def build(app) -> BlockingScheduler:
     from app.workflow.timers import fire_due
 
-    scheduler = BlockingScheduler(timezone="UTC", job_defaults={
-        # A missed run (the process was down) still runs once when it comes back.
-        "misfire_grace_time": None, "coalesce": True, "max_instances": 1})
+    scheduler = BlockingScheduler(timezone="UTC")
 
     def in_context(func):
         def run():
@@ -40,7 +40,7 @@ def build(app) -> BlockingScheduler:
         return run
 
     scheduler.add_job(in_context(fire_due), "interval", id="timers",
-                      seconds=app.config.get("TIMER_POLL_SECONDS", 5))
+                      seconds=app.config.get("TIMER_POLL_SECONDS", 5), **JOB_OPTIONS)
     for job in JOBS:
-        scheduler.add_job(in_context(job.func), job.trigger, id=job.id, **job.options)
+        scheduler.add_job(in_context(job.func), job.trigger, id=job.id, **{**JOB_OPTIONS, **job.options})
     return scheduler

@@ -5,7 +5,7 @@ from sqlalchemy import select
 from app.extensions import db
 from app.models import Person, Project
 from app.services import roles
-from app.workflow.registry import Candidate, Lane
+from app.workflow.registry import ENTERPRISE, PERSON, PLATFORM, PROJECT, Candidate, Lane
 
 
 def _person(subject: dict) -> Candidate:
@@ -32,9 +32,9 @@ def _admin(_subject: dict) -> Candidate:
 
 
 LANES = {
-    "person": Lane(_person, (), "本人"),
-    "enterprise_hr": Lane(_enterprise_hr, (roles.LEGAL_REP, roles.HR_ADMIN), "法人或人事聘用管理员"),
-    "project_manager": Lane(_project_manager, (roles.PROJECT_MANAGER,), "本单位项目经理"),
-    "gc_pm": Lane(_gc_pm, (roles.PROJECT_MANAGER,), "施工总包项目经理"),
-    "admin": Lane(_admin, (roles.ADMIN,), "系统管理员"),
+    "person": Lane(_person, (), "本人", PERSON),
+    "enterprise_hr": Lane(_enterprise_hr, (roles.LEGAL_REP, roles.HR_ADMIN), "法人或人事聘用管理员", ENTERPRISE),
+    "project_manager": Lane(_project_manager, (roles.PROJECT_MANAGER,), "本单位项目经理", PROJECT),
+    "gc_pm": Lane(_gc_pm, (roles.PROJECT_MANAGER,), "施工总包项目经理", PROJECT),
+    "admin": Lane(_admin, (roles.ADMIN,), "系统管理员", PLATFORM),
 }

@@ -16,7 +16,7 @@ class ProcessDefinition(db.Model):
     key = db.Column(db.String(64), nullable=False)
     version = db.Column(db.Integer, nullable=False)
     name = db.Column(db.String(128))
-    bpmn_xml = db.Column(db.Text, nullable=False)
+    bpmn_xml = db.deferred(db.Column(db.Text, nullable=False))  # read only when a spec is parsed
     content_hash = db.Column(db.String(64), nullable=False)
     source = db.Column(db.String(128), nullable=False)  # file name, or "deploy"
     deployed_by_id = db.Column(db.Integer, db.ForeignKey("user_account.id"))
@@ -32,7 +32,11 @@ class ProcessInstance(db.Model):
     process_key = db.Column(db.String(64), nullable=False)
     status = db.Column(db.String(16), nullable=False, default="running")
     subject = db.Column(db.JSON, nullable=False, default=dict)
+    subject_text = db.Column(db.String(255))  # the subject in words, for inbox rows and search
     state = db.Column(db.Text)  # SpiffWorkflow JSON, spec stored by reference
+    # What the instance waits for, as last saved: {"timer": iso|None, "messages": [names]};
+    # the timer and message-wait rows are touched only when this changes.
+    waiting_for = db.Column(db.JSON)
     error_message = db.Column(db.Text)
     pending_action = db.Column(db.JSON)  # what to retry after an error
     started_by_id = db.Column(db.Integer, db.ForeignKey("user_account.id"))

@@ -2,14 +2,14 @@
 candidate rules from lanes, and the one indexed query that lists a user's tasks."""
 from datetime import datetime
 
-from sqlalchemy import and_, false, func, or_, select
+from sqlalchemy import and_, func, or_, select, tuple_
 from SpiffWorkflow.bpmn.specs.defaults import BoundaryEvent
 from SpiffWorkflow.util.task import TaskState
 
 from app.extensions import db
 from app.models import HumanTask
 from app.models.types import utcnow
-from app.workflow.registry import REGISTRY, Candidate
+from app.workflow.registry import ENTERPRISE, PLATFORM, REGISTRY, Candidate
 
 
 def form_key_of(task) -> str | None:
@@ -35,9 +35,10 @@ def resolve(lane: str, subject: dict) -> Candidate:
     return REGISTRY.lanes[lane].resolve(subject)
 
 
-def sync(instance, ready_tasks, completed_task_id=None, actor_id=None) -> list[HumanTask]:
-    """Opens rows for newly READY user tasks and closes rows whose task is gone."""
-    rows = {row.spiff_task_id: row for row in db.session.scalars(
+def sync(instance, ready_tasks, completed_task_id=None, actor_id=None, fresh=False) -> list[HumanTask]:
+    """Opens rows for newly READY user tasks and closes rows whose task is gone
+    (a fresh instance has none to close)."""
+    rows = {} if fresh else {row.spiff_task_id: row for row in db.session.scalars(
         select(HumanTask).where(HumanTask.instance_id == instance.id,
                                 HumanTask.status.in_(("open", "suspended"))))}
     ready_ids = {str(t.id) for t in ready_tasks}
@@ -49,17 +50,14 @@ def sync(instance, ready_tasks, completed_task_id=None, actor_id=None) -> list[H
             row.completed_at = now
             row.completed_by_id = actor_id if done else None
     opened = []
-    subject_text = None
     for task in ready_tasks:
         if str(task.id) in rows:
             continue
-        if subject_text is None:
-            subject_text = (REGISTRY.describe_subject(instance.subject) or "")[:255]
         candidate = resolve(task.task_spec.lane, instance.subject)
         row = HumanTask(
             instance_id=instance.id, spiff_task_id=str(task.id), process_key=instance.process_key,
             task_key=task.task_spec.bpmn_id, title=(task.task_spec.bpmn_name or task.task_spec.bpmn_id)[:200],
-            form_key=form_key_of(task), subject=instance.subject, subject_text=subject_text,
+            form_key=form_key_of(task), subject=instance.subject, subject_text=instance.subject_text,
             lane=task.task_spec.lane, candidate_role=candidate.role,
             candidate_enterprise_id=candidate.enterprise_id, candidate_project_id=candidate.project_id,
             candidate_user_id=candidate.user_id, due_at=_due_at(task), status="open", created_at=now)
@@ -76,32 +74,53 @@ def set_visibility(instance_id: int, visible: bool) -> None:
         row.status = new
 
 
-def _rule(user):
-    """The SQL condition: tasks whose candidate rule this user satisfies."""
-    conditions = [HumanTask.candidate_user_id == user.id]
+def _scopes(user) -> dict[str, set]:
+    """For each lane role the user satisfies, the scopes in which they do:
+    {lane: {None}} for platform lanes, {enterprise_id} or {(enterprise_id, project_id)}."""
+    scopes: dict[str, set] = {}
     for lane_role, lane in REGISTRY.lanes.items():
         for grant in user.grants:
             if grant.role not in lane.grant_roles:
                 continue
-            conditions.append(and_(
-                HumanTask.candidate_role == lane_role,
-                or_(HumanTask.candidate_enterprise_id.is_(None), HumanTask.candidate_enterprise_id == grant.enterprise_id),
-                or_(HumanTask.candidate_project_id.is_(None), HumanTask.candidate_project_id == grant.project_id),
-            ))
-    return or_(*conditions) if conditions else false()
+            if lane.scope == PLATFORM:
+                scope = None
+            elif lane.scope == ENTERPRISE:
+                scope = grant.enterprise_id
+            else:
+                scope = (grant.enterprise_id, grant.project_id)
+            scopes.setdefault(lane_role, set()).add(scope)
+    return scopes
+
+
+def _rule(user):
+    """The SQL condition: tasks whose candidate rule this user satisfies. Exact
+    equalities only (no IS NULL branches), so the planner estimates a few rows."""
+    conditions = [HumanTask.candidate_user_id == user.id]
+    for lane_role, scopes in _scopes(user).items():
+        scope_kind = REGISTRY.lanes[lane_role].scope
+        if scope_kind == PLATFORM:
+            conditions.append(HumanTask.candidate_role == lane_role)
+        elif scope_kind == ENTERPRISE:
+            conditions.append(and_(HumanTask.candidate_role == lane_role,
+                                   HumanTask.candidate_enterprise_id.in_(sorted(scopes))))
+        else:
+            conditions.append(and_(HumanTask.candidate_role == lane_role, tuple_(
+                HumanTask.candidate_enterprise_id, HumanTask.candidate_project_id).in_(sorted(scopes))))
+    return or_(*conditions)
 
 
 def is_candidate(user, row: HumanTask) -> bool:
     if row.candidate_user_id is not None:
         return row.candidate_user_id == user.id
-    lane = REGISTRY.lanes.get(row.candidate_role)
-    if lane is None:
+    scopes = _scopes(user).get(row.candidate_role)
+    if not scopes:
         return False
-    return any(
-        grant.role in lane.grant_roles
-        and row.candidate_enterprise_id in (None, grant.enterprise_id)
-        and row.candidate_project_id in (None, grant.project_id)
-        for grant in user.grants)
+    scope_kind = REGISTRY.lanes[row.candidate_role].scope
+    if scope_kind == PLATFORM:
+        return True
+    if scope_kind == ENTERPRISE:
+        return row.candidate_enterprise_id in scopes
+    return (row.candidate_enterprise_id, row.candidate_project_id) in scopes
 
 
 def my_tasks(user, process_key=None, text=None, due_before=None, order="created"):

@@ -17,14 +17,19 @@ class Candidate:
     user_id: int | None = None
 
 
+PERSON, PLATFORM, ENTERPRISE, PROJECT = "person", "platform", "enterprise", "project"
+
+
 @dataclass(frozen=True)
 class Lane:
-    """A lane role: which granted roles satisfy it, and how a task's subject
-    becomes its candidate rule."""
+    """A lane role: how a task's subject becomes its candidate rule, which granted
+    roles satisfy it, and its scope — which of the grant's ids must match: none
+    (platform), the enterprise, or the enterprise and project; person lanes name a user."""
 
     resolve: Callable[[dict], Candidate]
     grant_roles: tuple[str, ...] = ()
     label: str = ""
+    scope: str = PERSON
 
 
 @dataclass

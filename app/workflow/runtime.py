@@ -10,7 +10,7 @@ import logging
 from datetime import datetime
 from uuid import UUID
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm.exc import StaleDataError
 from SpiffWorkflow.util.task import TaskState
 
@@ -20,6 +20,7 @@ from app.models.types import utcnow
 from app.services.errors import Conflict, NotFound, RuleViolation
 from app.workflow import definitions, inbox
 from app.workflow.errors import TaskConflict, WorkflowFailure
+from app.workflow.registry import REGISTRY
 from app.workflow.sandbox import CURRENT_CALL
 from app.workflow.serializer import dumps, loads, new_workflow
 
@@ -56,21 +57,22 @@ def _describe(error: Exception) -> str:
     return f"{error.__class__.__name__}: {text}"[:1000]
 
 
-def save(instance, workflow, completed_task_id=None, actor_id=None) -> None:
-    """Writes state, inbox rows, the timer row and message waits; routes thrown messages."""
-    instance.state = dumps(workflow)
-    ready = workflow.get_tasks(state=TaskState.READY, manual=True)
-    waiting = workflow.waiting_events()
-    inbox.sync(instance, ready, completed_task_id, actor_id)
-    now = utcnow()
-    if workflow.is_completed():
-        instance.status, instance.completed_at = "completed", now
-        event(instance, "completed")
-    else:
-        instance.status = "running" if ready or not waiting else "waiting"
-    instance.updated_at = now
-    _save_timer(instance, waiting)
-    _save_message_waits(instance, waiting)
+def save(instance, workflow, completed_task_id=None, actor_id=None, fresh=False) -> None:
+    """Writes state, inbox rows, the timer row and message waits; routes thrown messages.
+    Autoflush is off so the instance row is written once, at the end."""
+    with db.session.no_autoflush:
+        instance.state = dumps(workflow)
+        ready = workflow.get_tasks(state=TaskState.READY, manual=True)
+        waiting = workflow.waiting_events()
+        now = utcnow()
+        if workflow.is_completed():
+            instance.status, instance.completed_at = "completed", now
+            event(instance, "completed")
+        else:
+            instance.status = "running" if ready or not waiting else "waiting"
+        instance.updated_at = now
+        inbox.sync(instance, ready, completed_task_id, actor_id, fresh=fresh)
+        _save_waits(instance, waiting)
     thrown = workflow.get_events()  # returns and clears: routed in this same transaction
     if thrown:
         from app.workflow import messages  # messages use runtime; imported late to avoid a cycle
@@ -88,27 +90,42 @@ def _deadline(value) -> datetime | None:
     return value if isinstance(value, datetime) else None
 
 
-def _save_timer(instance, waiting) -> None:
+NOTHING = {"timer": None, "messages": []}
+
+
+def _save_waits(instance, waiting) -> None:
     deadlines = [d for e in waiting if "Timer" in e.event_type and (d := _deadline(e.value)) is not None]
-    row = db.session.get(WorkflowTimer, instance.id)
-    if not deadlines or instance.status in ("completed", "terminated"):
-        if row is not None:
-            db.session.delete(row)
-        return
-    if row is None:
-        db.session.add(WorkflowTimer(instance_id=instance.id, due_at=min(deadlines)))
-    else:
-        row.due_at = min(deadlines)
-
-
-def _save_message_waits(instance, waiting) -> None:
-    names = {e.name for e in waiting if e.event_type == "MessageEventDefinition"}
-    current = set(db.session.scalars(select(MessageWait.message_name).where(MessageWait.instance_id == instance.id)))
-    if current - names:
+    names = sorted({e.name for e in waiting if e.event_type == "MessageEventDefinition"})
+    new = {"timer": min(deadlines).isoformat() if deadlines else None, "messages": names}
+    if instance.status in ("completed", "terminated"):
+        new = NOTHING
+    old = instance.waiting_for or NOTHING
+    if new["timer"] != old["timer"]:
+        this = WorkflowTimer.instance_id == instance.id
+        if new["timer"] is None:
+            db.session.execute(delete(WorkflowTimer).where(this))
+        elif old["timer"] is None:
+            db.session.add(WorkflowTimer(instance_id=instance.id, due_at=min(deadlines)))
+        else:
+            db.session.execute(update(WorkflowTimer).where(this).values(due_at=min(deadlines)))
+    gone, added = set(old["messages"]) - set(names), set(names) - set(old["messages"])
+    if gone:
         db.session.execute(delete(MessageWait).where(MessageWait.instance_id == instance.id,
-                                                     MessageWait.message_name.in_(current - names)))
-    for name in names - current:
+                                                     MessageWait.message_name.in_(gone)))
+    for name in sorted(added):
         db.session.add(MessageWait(instance_id=instance.id, message_name=name))
+    if new != old:
+        instance.waiting_for = new
+
+
+def disarm(instance, messages: bool = False) -> None:
+    """Removes the timer row (and message waits): the instance wakes for nothing until
+    a save re-arms it (resume, retry)."""
+    db.session.execute(delete(WorkflowTimer).where(WorkflowTimer.instance_id == instance.id))
+    if messages:
+        db.session.execute(delete(MessageWait).where(MessageWait.instance_id == instance.id))
+    old = instance.waiting_for or NOTHING
+    instance.waiting_for = {"timer": None, "messages": [] if messages else old["messages"]}
 
 
 def start(process_key: str, subject: dict, actor=None, data: dict | None = None) -> ProcessInstance:
@@ -122,12 +139,13 @@ def start(process_key: str, subject: dict, actor=None, data: dict | None = None)
     workflow.task_tree.data.update({**(data or {}), **subject})
     actor_id = getattr(actor, "id", None)
     instance = ProcessInstance(definition=definition, process_key=process_key, subject=subject,
-                               status="running", started_by_id=actor_id)
+                               subject_text=(REGISTRY.describe_subject(subject) or "")[:255],
+                               status="running", started_by_id=actor_id, waiting_for=NOTHING)
     db.session.add(instance)
     db.session.flush()
     event(instance, "started", actor_id, version=definition.version)
     _run(instance, workflow, actor_id, lambda wf: wf.do_engine_steps())
-    save(instance, workflow, actor_id=actor_id)
+    save(instance, workflow, actor_id=actor_id, fresh=True)
     return instance
 
 
@@ -213,7 +231,7 @@ def suspend(instance, actor) -> None:
         raise Conflict("只有运行中或等待中的流程可以挂起")
     instance.status = "suspended"
     inbox.set_visibility(instance.id, visible=False)
-    db.session.execute(delete(WorkflowTimer).where(WorkflowTimer.instance_id == instance.id))
+    disarm(instance)
     event(instance, "suspended", actor.id)
 
 
@@ -233,8 +251,7 @@ def terminate(instance, actor, reason: str) -> None:
     for row in db.session.scalars(select(HumanTask).where(HumanTask.instance_id == instance.id,
                                                           HumanTask.status.in_(("open", "suspended")))):
         row.status, row.completed_at = "withdrawn", utcnow()
-    db.session.execute(delete(WorkflowTimer).where(WorkflowTimer.instance_id == instance.id))
-    db.session.execute(delete(MessageWait).where(MessageWait.instance_id == instance.id))
+    disarm(instance, messages=True)
     event(instance, "terminated", actor.id, reason=reason)
 
 

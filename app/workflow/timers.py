@@ -40,7 +40,7 @@ def fire_due(limit: int | None = None) -> int:
         passed.add(instance_id)  # one firing per instance per call, whatever happens
         instance = db.session.get(ProcessInstance, instance_id)
         if instance.status not in ("running", "waiting"):
-            db.session.delete(row)  # suspended, failed or ended: retry or resume re-arms it
+            runtime.disarm(instance)  # suspended, failed or ended: retry or resume re-arms it
             db.session.commit()
             continue
         try:

@@ -1,8 +1,8 @@
-"""workflow runtime
+"""Workflow runtime: definitions, instances, history, inbox rows, timers, message waits.
 
 Revision ID: 0002_workflow_runtime
 Revises: 0001_foundation
-Create Date: 2026-11-22 02:11:57.385961
+Create Date: 2026-11-22 02:27:42.780620
 
 """
 from alembic import op
@@ -39,7 +39,9 @@ def upgrade():
     sa.Column('process_key', sa.String(length=64), nullable=False),
     sa.Column('status', sa.String(length=16), nullable=False),
     sa.Column('subject', sa.JSON(), nullable=False),
+    sa.Column('subject_text', sa.String(length=255), nullable=True),
     sa.Column('state', sa.Text(), nullable=True),
+    sa.Column('waiting_for', sa.JSON(), nullable=True),
     sa.Column('error_message', sa.Text(), nullable=True),
     sa.Column('pending_action', sa.JSON(), nullable=True),
     sa.Column('started_by_id', sa.Integer(), nullable=True),

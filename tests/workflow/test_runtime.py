@@ -139,3 +139,19 @@ def test_inbox_counts_and_filters(client, deploy, parties):
     only = client.get("/api/v1/tasks?process_key=approval_timeout", headers=auth(tok)).get_json()
     assert [i["process_key"] for i in only["items"]] == ["approval_timeout"]
     assert db.session.scalar(select(func.count()).select_from(ProcessInstance)) == 4
+
+
+def test_project_scoped_lanes_reach_only_that_projects_managers(client, deploy, world):
+    gc, sub = world.enterprise(), world.enterprise()
+    project, other_project = world.project(gc, subcontractors=[sub]), world.project(gc)
+    gc_pm, sub_pm = world.project_manager(project, gc), world.project_manager(project, sub)
+    elsewhere_pm = world.project_manager(other_project, gc)
+    deploy(fixture_xml("simple_approval").replace('name="enterprise_hr"', 'name="gc_pm"'))
+    instance = start("simple_approval", {"project_id": project.id, "enterprise_id": sub.id})
+    [task] = open_tasks(instance)
+    assert (task.candidate_role, task.candidate_enterprise_id, task.candidate_project_id) == ("gc_pm", gc.id, project.id)
+    seen = {}
+    for name, user in (("gc_pm", gc_pm), ("sub_pm", sub_pm), ("elsewhere", elsewhere_pm), ("gc_legal", gc.legal_rep)):
+        items = client.get("/api/v1/tasks", headers=auth(token(client, user))).get_json()["items"]
+        seen[name] = [i["id"] for i in items]
+    assert seen == {"gc_pm": [task.id], "sub_pm": [], "elsewhere": [], "gc_legal": []}

@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app wsgi
 STAMP := $(VENV)/.installed
 XDIST ?= -n 2
-EXTRACT_KEYWORDS := -k _l -k lazy_gettext -k N_ -k RuleViolation -k Conflict -k NotFound -k Forbidden -k required
+EXTRACT_KEYWORDS := -k _l -k lazy_gettext -k N_ -k RuleViolation -k Conflict -k NotFound -k Forbidden -k required -k TaskConflict -k WorkflowFailure
 
 .PHONY: setup demo test test-pg test-browser ci translations vendor clean
 

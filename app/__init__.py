@@ -4,6 +4,7 @@ import secrets
 from pathlib import Path
 
 from flask import Flask, request, session
+from werkzeug.routing import IntegerConverter
 
 from app import config as config_module
 from app.extensions import babel, csrf, db, login, migrate
@@ -38,6 +39,7 @@ def create_app(config: dict | None = None) -> Flask:
     from app.web.errors import register_error_handlers
     from app.cli import register_commands
 
+    app.url_map.converters["int"] = BoundedInt
     csrf.exempt(api_bp)  # the API authenticates by bearer token only, never by cookie
     app.register_blueprint(api_bp)
     register_blueprints(app)
@@ -57,6 +59,14 @@ def _sync_definitions_on_first_request(app: Flask) -> None:
     @app.before_request
     def _sync():
         sync_once(app)
+
+
+class BoundedInt(IntegerConverter):
+    """<int:...> ids beyond a database integer are simply not found (SQLite would raise)."""
+
+    def __init__(self, url_map, *args, **kwargs):
+        kwargs.setdefault("max", 2**31 - 1)
+        super().__init__(url_map, *args, **kwargs)
 
 
 def _ensure_secret_key(app: Flask) -> None:

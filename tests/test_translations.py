@@ -6,7 +6,8 @@ from pathlib import Path
 from babel.messages.pofile import read_po
 
 ROOT = Path(__file__).resolve().parent.parent
-KEYWORDS = ["_l", "lazy_gettext", "N_", "RuleViolation", "Conflict", "NotFound", "Forbidden", "required"]
+KEYWORDS = ["_l", "lazy_gettext", "N_", "RuleViolation", "Conflict", "NotFound", "Forbidden", "required",
+            "TaskConflict", "WorkflowFailure"]
 
 
 def _extract(tmp_path) -> set[str]:
@@ -16,12 +17,13 @@ def _extract(tmp_path) -> set[str]:
     for k in KEYWORDS:
         args += ["-k", k]
     subprocess.run(args + ["."], cwd=ROOT, check=True, capture_output=True)
-    return {m.id for m in read_po(out.open("rb")) if m.id}
+    # a plural message's id is (singular, plural): the singular stands for it
+    return {m.id[0] if isinstance(m.id, tuple) else m.id for m in read_po(out.open("rb")) if m.id}
 
 
 def test_every_message_in_the_code_has_an_english_translation(tmp_path):
-    catalogue = {m.id: m.string for m in read_po((ROOT / "app/translations/en/LC_MESSAGES/messages.po").open("rb"))
-                 if m.id}
+    catalogue = {(m.id[0] if isinstance(m.id, tuple) else m.id): (m.string[0] if isinstance(m.string, tuple) else m.string)
+                 for m in read_po((ROOT / "app/translations/en/LC_MESSAGES/messages.po").open("rb")) if m.id}
     untranslated = sorted(i for i in _extract(tmp_path) if not catalogue.get(i))
     assert not untranslated, "run `make translations` and translate: " + ", ".join(untranslated)
 

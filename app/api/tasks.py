@@ -47,12 +47,7 @@ def list_tasks():
           responses={200: {"id": "integer"}, 404: None, 409: None})
 def claim_task(task_id):
     row = _my_task(task_id)
-    if row.status != "open":
-        raise TaskConflict("该待办已处理或已撤回")
-    if row.claimed_by_id not in (None, g.api_user.id):
-        raise TaskConflict("该待办已被他人认领")
-    row.claimed_by_id = g.api_user.id
-    runtime.event(row.instance, "claimed", g.api_user.id, row.task_key)
+    runtime.claim(row, g.api_user)
     db.session.commit()
     return {"id": row.id, "claimed_by": row.claimed_by_id}
 
@@ -61,10 +56,7 @@ def claim_task(task_id):
           responses={200: {"id": "integer"}, 404: None, 409: None})
 def unclaim_task(task_id):
     row = _my_task(task_id)
-    if row.status != "open" or row.claimed_by_id != g.api_user.id:
-        raise TaskConflict("您未认领该待办")
-    row.claimed_by_id = None
-    runtime.event(row.instance, "unclaimed", g.api_user.id, row.task_key)
+    runtime.unclaim(row, g.api_user)
     db.session.commit()
     return {"id": row.id, "claimed_by": None}
 

@@ -6,7 +6,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, SelectField, TextAreaField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import Length, ValidationError
+from wtforms.validators import AnyOf, Length, ValidationError
 
 from app.forms.fields import strip
 
@@ -15,7 +15,8 @@ class ApprovalForm(FlaskForm):
     """Approval tasks take {"decision": "agree"|"reject", "comment"?}; a refusal needs a reason."""
 
     decision = SelectField(_l("处理意见"), choices=[SelectChoice("agree", _l("同意")), SelectChoice("reject", _l("不同意"))],
-                           validate_choice=True)
+                           validate_choice=False,
+                           validators=[AnyOf(["agree", "reject"], message=_l("请选择同意或不同意"))])
     comment = TextAreaField(_l("意见说明"), filters=[strip],
                             validators=[Length(max=500, message=_l("长度不能超过%(max)d个字符"))])
 

@@ -11,9 +11,9 @@ SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
 def register_blueprints(app):
-    from app.web import admin, auth, enterprise, home, projects
+    from app.web import admin, auth, enterprise, home, inbox, projects
 
-    for module in (auth, home, enterprise, projects, admin):
+    for module in (auth, home, enterprise, projects, admin, inbox):
         app.register_blueprint(module.bp)
 
     @app.template_filter("local_time")
@@ -29,7 +29,8 @@ def register_blueprints(app):
 
     @app.context_processor
     def _helpers():
-        return {"may": may, "get_locale": get_locale, "menu": _menu}
+        return {"may": may, "get_locale": get_locale, "menu": _menu,
+                "open_task_count": inbox.open_task_count, "inbox_title": inbox.inbox_title}
 
 
 def _menu(user) -> dict:

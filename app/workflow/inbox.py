@@ -129,7 +129,8 @@ def my_tasks(user, process_key=None, text=None, due_before=None, order="created"
     if process_key:
         query = query.where(HumanTask.process_key == process_key)
     if text:
-        query = query.where(or_(HumanTask.subject_text.contains(text), HumanTask.title.contains(text)))
+        query = query.where(or_(HumanTask.subject_text.contains(text, autoescape=True),
+                                 HumanTask.title.contains(text, autoescape=True)))
     if due_before is not None:
         query = query.where(HumanTask.due_at.is_not(None), HumanTask.due_at <= due_before)
     if order == "due":

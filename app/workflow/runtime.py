@@ -10,7 +10,7 @@ import logging
 from datetime import datetime
 from uuid import UUID
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, or_, select, update
 from sqlalchemy.orm.exc import StaleDataError
 from SpiffWorkflow.util.task import TaskState
 
@@ -181,6 +181,30 @@ def _complete(instance, row, user_id, data):
     _run(instance, workflow, user_id, step)
     event(instance, "task_completed", user_id, row.task_key, data=data)
     save(instance, workflow, completed_task_id=row.spiff_task_id, actor_id=user_id)
+
+
+def claim(row: HumanTask, user) -> None:
+    """Compare-and-set on the open row, so two candidates claiming at once cannot both win."""
+    if not _set_claim(row, expected=(None, user.id), new=user.id):
+        if row.status != "open":
+            raise TaskConflict("该待办已处理或已撤回")
+        raise TaskConflict("该待办已被他人认领")
+    event(row.instance, "claimed", user.id, row.task_key)
+
+
+def unclaim(row: HumanTask, user) -> None:
+    if not _set_claim(row, expected=(user.id,), new=None):
+        raise TaskConflict("您未认领该待办")
+    event(row.instance, "unclaimed", user.id, row.task_key)
+
+
+def _set_claim(row: HumanTask, expected: tuple, new) -> bool:
+    holder = [HumanTask.claimed_by_id.is_(None) if value is None else HumanTask.claimed_by_id == value
+              for value in expected]
+    result = db.session.execute(update(HumanTask).where(HumanTask.id == row.id, HumanTask.status == "open",
+                                                        or_(*holder)).values(claimed_by_id=new))
+    db.session.refresh(row)
+    return result.rowcount == 1
 
 
 def fire_timers(instance: ProcessInstance) -> None:

@@ -33,3 +33,9 @@ def test_random_json_bodies_never_cause_a_server_error(client, world, body, path
 def test_random_bytes_are_400_or_422(client, raw):
     response = client.post("/api/v1/accounts", data=raw, content_type="application/json")
     assert response.status_code in {400, 422}, response.get_data(as_text=True)[:300]
+
+
+def test_ids_beyond_a_database_integer_are_404(client, world):
+    tok = token(client, world.admin())
+    for path in ("/api/v1/projects/99999999999999", "/api/v1/enterprises/2147483648"):
+        assert client.get(path, headers=auth(tok)).status_code == 404

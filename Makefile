@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 XDIST ?= -n 2
 EXTRACT_KEYWORDS := -k _l -k lazy_gettext -k N_ -k RuleViolation -k Conflict -k NotFound -k Forbidden -k required -k TaskConflict -k WorkflowFailure
 
-.PHONY: setup demo test test-pg test-browser ci translations vendor clean
+.PHONY: setup demo test test-pg test-browser ci bench translations vendor clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -40,6 +40,10 @@ test-browser: setup
 
 ci:
 	bash .ci/run
+
+## Every benchmark in bench/, one table of figures and ratios (needs PostgreSQL; QUICK=1 for a smoke run)
+bench: setup
+	$(BIN)/python -m bench $(if $(QUICK),--quick)
 
 ## Re-extract messages and merge them into the English catalogue (then translate the new ones).
 translations: $(STAMP)

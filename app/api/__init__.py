@@ -20,4 +20,5 @@ def _domain_error(error: DomainError):
     return problem_response(error.status, message, errors)
 
 
-from app.api import accounts, openapi, organisations, processes, tasks  # noqa: E402,F401  (routes register on import)
+from app.api import (accounts, employment, openapi, organisations, processes,  # noqa: E402,F401  (routes register on import)
+                     registration, tasks)

@@ -9,9 +9,10 @@ from app.services.errors import DomainError
 
 def register_commands(app):
     from app.cli.demo import demo_data
+    from app.cli.registrations import registrations
     from app.cli.workflow import scheduler, timers
 
-    for command in (create_admin, demo_data, timers, scheduler):
+    for command in (create_admin, demo_data, timers, scheduler, registrations):
         app.cli.add_command(command)
 
 

@@ -2,7 +2,8 @@
 from app.models.accounts import ApiToken, LoginThrottle, RoleGrant, User  # noqa: F401
 from app.models.audit import AuditEntry  # noqa: F401
 from app.models.enterprises import Enterprise  # noqa: F401
-from app.models.people import Person  # noqa: F401
+from app.models.people import Person, Registration  # noqa: F401
+from app.models.employment import Employment  # noqa: F401
 from app.models.projects import Participant, Project  # noqa: F401
 from app.models.workflow import (HumanTask, MessageWait, ProcessDefinition, ProcessEvent,  # noqa: F401
                                  ProcessInstance, WorkflowTimer)

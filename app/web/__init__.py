@@ -5,15 +5,15 @@ from zoneinfo import ZoneInfo
 from flask_babel import get_locale, gettext
 
 from app.services.access import may
-from app.services.roles import ADMIN, ENTERPRISE_ROLES, PROJECT_ROLES, ROLE_LABELS
+from app.services.roles import ADMIN, DATACENTER, ENTERPRISE_ROLES, PROJECT_ROLES, ROLE_LABELS
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
 def register_blueprints(app):
-    from app.web import admin, auth, enterprise, home, inbox, projects
+    from app.web import admin, auth, datacenter, enterprise, home, inbox, projects, staff, worker
 
-    for module in (auth, home, enterprise, projects, admin, inbox):
+    for module in (auth, home, enterprise, projects, admin, inbox, worker, datacenter, staff):
         app.register_blueprint(module.bp)
 
     @app.template_filter("local_time")
@@ -38,4 +38,5 @@ def _menu(user) -> dict:
     held = {g.role for g in user.grants}
     admin = ADMIN in held
     staff = admin or bool(held & set(ENTERPRISE_ROLES))
-    return {"enterprise": staff, "projects": staff or bool(held & set(PROJECT_ROLES)), "admin": admin}
+    return {"enterprise": staff, "projects": staff or bool(held & set(PROJECT_ROLES)), "admin": admin,
+            "person": user.person is not None, "datacenter": DATACENTER in held}

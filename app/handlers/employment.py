@@ -1,0 +1,3 @@
+"""Service-task handlers of the hire consent flow (processes/hire_consent.bpmn)."""
+
+HANDLERS: dict = {}

@@ -8,6 +8,7 @@ from wtforms import BooleanField, SelectField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import AnyOf, Length, ValidationError
 
+from app.forms.employment import ConsentForm, EmploymentRegistrationForm
 from app.forms.fields import strip
 
 
@@ -38,6 +39,8 @@ class ConfirmForm(FlaskForm):
 TASK_FORMS = {
     "approval": ApprovalForm,
     "confirm": ConfirmForm,
+    "consent": ConsentForm,
+    "employment_registration": EmploymentRegistrationForm,
 }
 
 

@@ -32,7 +32,12 @@ class Registration(db.Model):
     center verifies or rejects it. The images live outside the web root."""
 
     __tablename__ = "registration"
-    __table_args__ = (db.Index("ix_registration_status_submitted", "status", "submitted_at"),)
+    __table_args__ = (
+        db.Index("ix_registration_status_submitted", "status", "submitted_at"),
+        # One registration awaiting the data center per person, however fast they tap twice.
+        db.Index("uq_registration_pending_person", "person_id", unique=True,
+                 postgresql_where=db.text("status = 'submitted'"), sqlite_where=db.text("status = 'submitted'")),
+    )
 
     id = db.Column(db.Integer, primary_key=True)
     person_id = db.Column(db.Integer, db.ForeignKey("person.id"), nullable=False, index=True)

@@ -5,7 +5,13 @@ queries for lists live here too, so a list never shows what a detail page would 
 """
 from sqlalchemy import or_, select
 
-from app.models import Enterprise, Participant, Project
+from app.extensions import db
+from app.models import Employment, Enterprise, Participant, Project
+from app.models.employment import OPEN_STATUSES
+
+# Whose HR may see a person's ID number and images: an employer the person has agreed
+# to (a request still awaiting consent does not make one the "current employer").
+CURRENT_EMPLOYER = tuple(s for s in OPEN_STATUSES if s != "pending_consent")
 from app.services import roles as R
 
 
@@ -23,6 +29,16 @@ def _view_enterprise(user, enterprise) -> bool:
 
 def _manage_hr_admins(user, enterprise) -> bool:
     return R.has_role(user, R.LEGAL_REP, enterprise_id=enterprise.id)
+
+
+def _manage_employment(user, enterprise) -> bool:
+    """Hiring and the staff list: the enterprise's legal representative and HR admins."""
+    return _enterprise_staff(user, enterprise.id)
+
+
+def _view_employment(user, employment) -> bool:
+    """The person employed, and the employer's legal representative and HR admins."""
+    return employment.person.user_id == user.id or _enterprise_staff(user, employment.enterprise_id)
 
 
 def _create_project(user, gc_enterprise) -> bool:
@@ -45,6 +61,26 @@ def _is_analyst(user, _obj=None) -> bool:
     return R.has_role(user, R.ANALYST)
 
 
+def _process_registrations(user, _obj=None) -> bool:
+    return R.has_role(user, R.DATACENTER)
+
+
+def _view_personal_data(user, registration_or_person) -> bool:
+    """ID number and ID-card images: the person, the data center, and the HR / legal
+    representative of the person's current employer (DOMAIN "Identifiers")."""
+    person = getattr(registration_or_person, "person", registration_or_person)
+    if person is None:
+        return False
+    if person.user_id == user.id or _process_registrations(user):
+        return True
+    staff_of = R.enterprise_ids_with(user, *R.ENTERPRISE_ROLES)
+    if not staff_of:
+        return False
+    return db.session.scalar(select(Employment.id).where(
+        Employment.person_id == person.id, Employment.status.in_(CURRENT_EMPLOYER),
+        Employment.enterprise_id.in_(staff_of)).limit(1)) is not None
+
+
 RULES = {
     "platform.admin": _is_admin,
     "process.monitor": _is_admin,
@@ -55,9 +91,13 @@ RULES = {
     "enterprise.create": _is_admin,
     "enterprise.view": _view_enterprise,
     "enterprise.manage_hr_admins": _manage_hr_admins,
+    "employment.manage": _manage_employment,
+    "employment.view": _view_employment,
     "project.create": _create_project,
     "project.view": _view_project,
     "project.manage_participants": _manage_participants,
+    "registration.process": _process_registrations,
+    "registration.view_personal_data": _view_personal_data,
 }
 
 

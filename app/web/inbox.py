@@ -246,7 +246,8 @@ def _complete_from_page(row: HumanTask, form):
         db.session.rollback()
         flash(gettext(error.message), "danger")
         return redirect(url_for(".task", task_id=row.id))
-    flash(gettext("已处理"), "success")
+    # A task form may name its own outcome, e.g. 聘用登记 → "聘用成功".
+    flash(str(getattr(form, "success_message", "") or gettext("已处理")), "success")
     return redirect(url_for(".index"))
 
 

@@ -2,7 +2,7 @@
 
 Revision ID: 0003_registration_employment
 Revises: 0002_workflow_runtime
-Create Date: 2026-11-22 02:42:37.887522
+Create Date: 2026-11-22 03:00:46.046667
 
 """
 from alembic import op
@@ -40,6 +40,7 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_registration_id_number'), ['id_number'], unique=False)
         batch_op.create_index(batch_op.f('ix_registration_person_id'), ['person_id'], unique=False)
         batch_op.create_index('ix_registration_status_submitted', ['status', 'submitted_at'], unique=False)
+        batch_op.create_index('uq_registration_pending_person', ['person_id'], unique=True, postgresql_where=sa.text("status = 'submitted'"), sqlite_where=sa.text("status = 'submitted'"))
 
     op.create_table('employment',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -87,6 +88,7 @@ def downgrade():
 
     op.drop_table('employment')
     with op.batch_alter_table('registration', schema=None) as batch_op:
+        batch_op.drop_index('uq_registration_pending_person', postgresql_where=sa.text("status = 'submitted'"), sqlite_where=sa.text("status = 'submitted'"))
         batch_op.drop_index('ix_registration_status_submitted')
         batch_op.drop_index(batch_op.f('ix_registration_person_id'))
         batch_op.drop_index(batch_op.f('ix_registration_id_number'))

@@ -57,14 +57,14 @@ def test_task_page_shows_the_diagram_and_the_worker_gets_the_message(deploy, par
     expect(desk.locator(".bjs-powered-by")).to_be_visible()  # the bpmn.io licence requires it
     shoot(desk, "hr-task-with-diagram")
 
-    desk.get_by_role("button", name="提交").click()  # no decision chosen
+    desk.get_by_role("button", name="确认", exact=True).click()  # no decision chosen
     expect(desk.locator("[data-testid='decision'] .invalid-feedback")).to_be_visible()
     desk.locator("label", has_text=re.compile(r"^不同意$")).click()
-    desk.get_by_role("button", name="提交").click()
+    desk.get_by_role("button", name="确认", exact=True).click()
     expect(desk.get_by_text("不同意时请填写原因")).to_be_visible()
     shoot(desk, "hr-task-reject-without-reason")
     desk.locator("label", has_text=re.compile(r"^同意$")).click()
-    desk.get_by_role("button", name="提交").click()
+    desk.get_by_role("button", name="确认", exact=True).click()
     expect(desk).to_have_url(re.compile(r"/inbox/$"))
     expect(desk.get_by_role("alert")).to_contain_text("已处理")
     expect(desk.get_by_test_id("empty")).to_contain_text("暂无待处理事项")

@@ -37,3 +37,21 @@ def test_demo_data_builds_a_believable_world_once(app, client):
     for username in ("admin", "datacenter", "analyst", "gc_legal", "gc_hr", "labor_legal", "worker1"):
         response = client.post("/api/v1/auth/token", json={"username": username, "password": "demo2026"})
         assert response.status_code == 200, username
+
+
+def test_demo_world_is_ready_for_hiring(app):
+    from app.models import Employment, Enterprise, Person, Registration
+    from app.services import accounts, employment
+    assert app.test_cli_runner().invoke(args=["demo-data"]).exit_code == 0
+    assert db.session.scalar(select(func.count()).select_from(Registration).where(
+        Registration.status == "verified")) >= 9
+    labor = db.session.scalar(select(Enterprise).where(Enterprise.name == "浦江劳务有限公司"))
+    hr = accounts.find_user("labor_hr")
+    worker6 = accounts.find_user("worker6").person
+    hired = employment.request_hire(hr, labor, worker6.name, worker6.id_number)
+    db.session.commit()
+    assert hired.status == "pending_consent"
+    worker1 = accounts.find_user("worker1").person
+    active = db.session.scalar(select(Employment).where(Employment.person_id == worker1.id))
+    assert (active.status, active.enterprise_id) == ("active", labor.id)
+    assert isinstance(db.session.get(Person, worker1.id).id_number, str)

@@ -1,14 +1,20 @@
 """`flask demo-data`: a believable world to click through.
 
-A general contractor and two subcontractors, two projects in Shanghai, and an account
-for every role. Every demo account's password is DEMO_PASSWORD (see README.md).
+A general contractor and two subcontractors, two projects in Shanghai, an account
+for every role, verified registrations and current employments. Every demo account's
+password is DEMO_PASSWORD (see README.md).
 """
+import io
+from datetime import date, datetime, timezone
+
 import click
 from flask import current_app
+from PIL import Image, ImageDraw
 
 from app.extensions import db
-from app.services import accounts, enterprises, idcard, projects, roles, uscc
+from app.models import Employment, Registration
 from app.models.projects import LABOR_SUBCONTRACTOR, SPECIALIST_SUBCONTRACTOR
+from app.services import accounts, enterprises, idcard, projects, roles, uploads, uscc
 
 DEMO_PASSWORD = "demo2026"
 
@@ -40,6 +46,37 @@ PEOPLE = [
 ]
 
 
+# Who already works where (active employments), by username: identity, trade code.
+EMPLOYED = {
+    "gc": [("gc_pm", "manager", "900"), ("worker4", "worker", "130"), ("worker5", "worker", "300")],
+    "labor": [("labor_pm", "manager", "900"), ("worker1", "worker", "010"), ("worker2", "worker", "020"),
+              ("worker3", "worker", "040")],
+    "mep": [("mep_pm", "manager", "900")],
+}  # worker6 is verified but employed nowhere: ready for 【新建聘用关系】
+
+
+def _card_image(text: str) -> io.BytesIO:
+    """A stand-in ID-card picture (demo data only)."""
+    image = Image.new("RGB", (428, 270), (226, 234, 244))
+    ImageDraw.Draw(image).rectangle((8, 8, 420, 262), outline=(40, 60, 120), width=3)
+    ImageDraw.Draw(image).text((24, 24), text, fill=(0, 0, 0))
+    out = io.BytesIO()
+    image.save(out, "PNG")
+    out.seek(0)
+    return out
+
+
+def _verified_registration(user, id_number: str) -> None:
+    folder = current_app.config["UPLOAD_FOLDER"]
+    front = uploads.store_id_image(folder, _card_image("DEMO FRONT"), "id_front")
+    back = uploads.store_id_image(folder, _card_image("DEMO BACK " + id_number[-4:]), "id_back")
+    now = datetime.now(timezone.utc)
+    db.session.add(Registration(person=user.person, name=user.name, id_number=id_number, phone=user.phone,
+                                front_image=front, back_image=back, status="verified", submitted_at=now,
+                                expected_by=now.date(), processed_at=now))
+    user.person.id_number = id_number
+
+
 def _id_number(region: str, birth: str, seq: str) -> str:
     first17 = region + birth + seq
     return first17 + idcard.check_character(first17)
@@ -66,9 +103,16 @@ def demo_data():
         enterprises.add_hr_admin(admin, enterprise, hr_user)
         made[key] = enterprise
 
+    people = {}
     for username, name, phone, region, birth, seq in PEOPLE:
-        user = accounts.sign_up(username, DEMO_PASSWORD, name, phone, method=method)
-        user.person.id_number = _id_number(region, birth, seq)
+        people[username] = user = accounts.sign_up(username, DEMO_PASSWORD, name, phone, method=method)
+        _verified_registration(user, _id_number(region, birth, seq))
+    for key, staff in EMPLOYED.items():
+        for username, identity, job_type in staff:
+            db.session.add(Employment(person=people[username].person, enterprise=made[key], status="active",
+                                      identity=identity, job_type=job_type, contract_start=date(2026, 3, 1),
+                                      wage_standard_fen=1_200_000 if identity == "manager" else 800_000,
+                                      started_at=datetime.now(timezone.utc)))
 
     for code, name, address, (bank, account_no, account_name) in PROJECTS:
         project = projects.create_project(admin, code=code, name=name, address=address, gc_enterprise=made["gc"],

@@ -2,6 +2,7 @@
 from flask import g, request
 from flask_babel import gettext
 from sqlalchemy import select
+from sqlalchemy.orm import defer
 
 from app.api import bp
 from app.api.lookup import require
@@ -39,7 +40,8 @@ def _instance(instance_id: int) -> ProcessInstance:
           query=("process_key", "status", "page", "per_page"), responses={200: {"items": "array"}, 403: None})
 def list_instances():
     require("process.monitor")
-    query = select(ProcessInstance).order_by(ProcessInstance.id.desc())
+    # The serialized state is the bulk of a row and no list shows it.
+    query = select(ProcessInstance).options(defer(ProcessInstance.state)).order_by(ProcessInstance.id.desc())
     if request.args.get("process_key"):
         query = query.where(ProcessInstance.process_key == request.args["process_key"])
     status = request.args.get("status")

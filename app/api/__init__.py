@@ -20,5 +20,5 @@ def _domain_error(error: DomainError):
     return problem_response(error.status, message, errors)
 
 
-from app.api import (accounts, employment, openapi, organisations, processes,  # noqa: E402,F401  (routes register on import)
+from app.api import (accounts, allocation, employment, openapi, organisations, processes,  # noqa: E402,F401
                      registration, tasks)

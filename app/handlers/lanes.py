@@ -27,6 +27,11 @@ def _gc_pm(subject: dict) -> Candidate:
     return Candidate(role="gc_pm", enterprise_id=gc, project_id=subject["project_id"])
 
 
+def _alloc_level1(subject: dict) -> Candidate:
+    """项目人员接收: the allocating enterprise's PM or site operators on the project."""
+    return Candidate(role="alloc_level1", enterprise_id=subject["enterprise_id"], project_id=subject["project_id"])
+
+
 def _admin(_subject: dict) -> Candidate:
     return Candidate(role="admin")
 
@@ -36,5 +41,7 @@ LANES = {
     "enterprise_hr": Lane(_enterprise_hr, (roles.LEGAL_REP, roles.HR_ADMIN), "法人或人事聘用管理员", ENTERPRISE),
     "project_manager": Lane(_project_manager, (roles.PROJECT_MANAGER,), "本单位项目经理", PROJECT),
     "gc_pm": Lane(_gc_pm, (roles.PROJECT_MANAGER,), "施工总包项目经理", PROJECT),
+    "alloc_level1": Lane(_alloc_level1, (roles.PROJECT_MANAGER, roles.SITE_OPERATOR), "本单位项目经理或现场操作用户",
+                         PROJECT),
     "admin": Lane(_admin, (roles.ADMIN,), "系统管理员", PLATFORM),
 }

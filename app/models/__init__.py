@@ -4,6 +4,7 @@ from app.models.audit import AuditEntry  # noqa: F401
 from app.models.enterprises import Enterprise  # noqa: F401
 from app.models.people import Person, Registration  # noqa: F401
 from app.models.employment import Employment  # noqa: F401
+from app.models.allocation import Allocation  # noqa: F401
 from app.models.projects import Participant, Project  # noqa: F401
 from app.models.workflow import (HumanTask, MessageWait, ProcessDefinition, ProcessEvent,  # noqa: F401
                                  ProcessInstance, WorkflowTimer)

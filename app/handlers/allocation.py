@@ -1,0 +1,3 @@
+"""Service-task handlers of processes/allocation_confirmation.bpmn."""
+
+HANDLERS: dict = {}

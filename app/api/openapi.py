@@ -18,6 +18,8 @@ TYPES = {"string": {"type": "string"}, "integer": {"type": "integer"}, "array": 
 
 
 def field_schema(field) -> dict:
+    if getattr(field, "openapi_schema", None):  # a custom field describes itself
+        return dict(field.openapi_schema)
     if isinstance(field, FormField):
         return form_schema(field.form_class)
     if isinstance(field, FieldList):

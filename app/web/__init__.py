@@ -11,9 +11,9 @@ SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
 def register_blueprints(app):
-    from app.web import admin, auth, datacenter, enterprise, home, inbox, projects, site, staff, worker
+    from app.web import admin, allocation, auth, datacenter, enterprise, home, inbox, projects, site, staff, worker
 
-    for module in (auth, home, enterprise, projects, admin, inbox, worker, datacenter, staff, site):
+    for module in (auth, home, enterprise, projects, admin, inbox, worker, datacenter, staff, site, allocation):
         app.register_blueprint(module.bp)
 
     @app.template_filter("local_time")

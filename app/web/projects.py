@@ -9,6 +9,7 @@ from app.forms.organisations import ParticipantByUsccForm, ProjectForm
 from app.models import Enterprise, Project
 from app.services import access, projects
 from app.services.errors import DomainError
+from app.web import allocation
 from app.web.helpers import paginate, require, show_domain_error, visible_or_404
 
 bp = Blueprint("projects", __name__, url_prefix="/projects")
@@ -72,4 +73,5 @@ def detail(pid: int):
                 flash(gettext("已添加参建单位：%(name)s。", name=enterprise.name), "success")
                 return redirect(url_for(".detail", pid=pid))
     return render_template("projects/detail.html", project=project, form=form,
-                           can_manage=access.may(current_user, "project.manage_participants", project))
+                           can_manage=access.may(current_user, "project.manage_participants", project),
+                           managers=allocation.manager_names(project), designations=allocation.designations(project))

@@ -44,3 +44,10 @@ def test_documented_fields_are_accepted(client, world):
     values = {"name": "文档测试公司", "uscc": make_uscc(5), "legal_rep_username": "rep"}
     assert set(values) == set(schema["properties"])
     assert client.post("/api/v1/enterprises", json=values, headers=auth(token(client, admin))).status_code == 201
+
+
+def test_custom_fields_describe_themselves(client):
+    doc = client.get("/api/v1/openapi.json").get_json()
+    body = doc["paths"]["/api/v1/projects/{pid}/allocations"]["post"]["requestBody"]["content"]["application/json"]
+    assert body["schema"]["properties"]["person_ids"]["type"] == "array"
+    assert body["schema"]["properties"]["person_ids"]["items"]["type"] == "integer"

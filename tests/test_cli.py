@@ -55,3 +55,5 @@ def test_demo_world_is_ready_for_hiring(app):
     active = db.session.scalar(select(Employment).where(Employment.person_id == worker1.id))
     assert (active.status, active.enterprise_id) == ("active", labor.id)
     assert isinstance(db.session.get(Person, worker1.id).id_number, str)
+    gc_pm = accounts.find_user("gc_pm")
+    assert roles.has_role(gc_pm, roles.PROJECT_MANAGER)  # designated on the first project

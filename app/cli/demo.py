@@ -14,7 +14,7 @@ from PIL import Image, ImageDraw
 from app.extensions import db
 from app.models import Employment, Registration
 from app.models.projects import LABOR_SUBCONTRACTOR, SPECIALIST_SUBCONTRACTOR
-from app.services import accounts, enterprises, idcard, projects, roles, uploads, uscc
+from app.services import accounts, allocation, enterprises, idcard, projects, roles, uploads, uscc
 
 DEMO_PASSWORD = "demo2026"
 
@@ -114,10 +114,17 @@ def demo_data():
                                       wage_standard_fen=1_200_000 if identity == "manager" else 800_000,
                                       started_at=datetime.now(timezone.utc)))
 
+    built = []
     for code, name, address, (bank, account_no, account_name) in PROJECTS:
         project = projects.create_project(admin, code=code, name=name, address=address, gc_enterprise=made["gc"],
                                           bank_name=bank, account_no=account_no, account_name=account_name)
         projects.add_participant(admin, project, made["labor"].id, LABOR_SUBCONTRACTOR)
         projects.add_participant(admin, project, made["mep"].id, SPECIALIST_SUBCONTRACTOR)
+        built.append(project)
+    db.session.flush()
+    # Each enterprise's manager is its PM on the first project; workers wait to be allocated.
+    for key, pm in (("gc", "gc_pm"), ("labor", "labor_pm"), ("mep", "mep_pm")):
+        hr = accounts.find_user(f"{key}_hr")
+        allocation.designate_manager(hr, built[0], people[pm].person.id)
     db.session.commit()
     click.echo(f"demo data loaded; every demo account's password is {DEMO_PASSWORD}")

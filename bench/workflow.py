@@ -91,10 +91,20 @@ def _runtime_rate(kind: str, n: int, warmup: int, engine_options=None) -> tuple[
 
 def _breakdown(one, db, runtime, n=20) -> tuple[float, float, float]:
     """Untimed diagnostic pass, per instance: SQL statements, milliseconds in the engine
-    (new_workflow, load, _run, dumps, by wrapping them) and in the DB driver's execute
-    (cursor time: round trip + server work); the rest is ORM and application Python."""
+    (new_workflow, load, _run, dumps, by wrapping them) and in the database (the driver's
+    execute and commit: round trips + server work, fsync included); the rest is ORM and
+    application Python."""
     from sqlalchemy import event
     statements, engine_seconds, cursor = [0], [0.0], [0.0, 0.0]
+    dialect = db.engine.dialect
+    do_commit = dialect.do_commit
+
+    def timed_commit(dbapi_connection):
+        t0 = time.perf_counter()
+        try:
+            do_commit(dbapi_connection)
+        finally:
+            cursor[0] += time.perf_counter() - t0
 
     def count(*_args):
         statements[0] += 1
@@ -116,12 +126,14 @@ def _breakdown(one, db, runtime, n=20) -> tuple[float, float, float]:
     originals = {name: getattr(runtime, name) for name in names}
     event.listen(db.engine, "before_cursor_execute", count)
     event.listen(db.engine, "after_cursor_execute", counted)
+    dialect.do_commit = timed_commit
     try:
         for name in names:
             setattr(runtime, name, timed(originals[name]))
         for _ in range(n):
             one()
     finally:
+        dialect.do_commit = do_commit
         event.remove(db.engine, "before_cursor_execute", count)
         event.remove(db.engine, "after_cursor_execute", counted)
         for name, fn in originals.items():
@@ -137,14 +149,18 @@ def run(quick: bool) -> list[dict]:
     for kind, label in (("sqlite", "SQLite"), ("postgresql", "PostgreSQL")):
         a = _spiff_rate(n, warmup)
         rates.append(a)
-        b, (statements, engine_ms, cursor_ms) = _runtime_rate(kind, n, warmup)
+        b, (statements, engine_ms, database_ms) = _runtime_rate(kind, n, warmup)
         ratio = b / a
         rows.append(row(f"workflow (b) runtime on {label}", f"{b:.0f}", "instances/s", "-",
-                        f"{1000 / b:.1f} ms/instance: {engine_ms:.1f} ms engine, "
-                        f"{statements:.0f} SQL statements, {cursor_ms:.1f} ms in cursor.execute"))
+                        f"{1000 / b:.1f} ms/instance: {engine_ms:.1f} ms engine, {statements:.0f} SQL "
+                        f"statements + 3 commits taking {database_ms:.1f} ms in the database driver"))
         if kind == "postgresql":
+            # The ceiling: were the ORM and the application's Python free, an instance would
+            # still cost the engine plus the database's own time.
+            ceiling = (1000 / a) / (engine_ms + database_ms)
             rows.append(row(f"workflow b/a {label}", f"{ratio:.2f}", "ratio", f"≥ {GOAL}",
-                            f"b/a = {ratio:.2f} (goal ≥ {GOAL}) {met(ratio >= GOAL)}"))
+                            f"b/a = {ratio:.2f} (goal ≥ {GOAL}) {met(ratio >= GOAL)}; ceiling with zero "
+                            f"Python overhead (engine + database time only): {ceiling:.2f}"))
         else:
             rows.append(row(f"workflow b/a {label}", f"{ratio:.2f}", "ratio", "-",
                             f"b/a = {ratio:.2f} (no goal stated)"))

@@ -2,7 +2,7 @@
 candidate rules from lanes, and the one indexed query that lists a user's tasks."""
 from datetime import datetime
 
-from sqlalchemy import and_, func, or_, select, tuple_
+from sqlalchemy import and_, func, or_, select, tuple_, update
 from SpiffWorkflow.bpmn.specs.defaults import BoundaryEvent
 from SpiffWorkflow.util.task import TaskState
 
@@ -35,23 +35,25 @@ def resolve(lane: str, subject: dict) -> Candidate:
     return REGISTRY.lanes[lane].resolve(subject)
 
 
-def sync(instance, ready_tasks, completed_task_id=None, actor_id=None, fresh=False) -> list[HumanTask]:
-    """Opens rows for newly READY user tasks and closes rows whose task is gone
-    (a fresh instance has none to close)."""
-    rows = {} if fresh else {row.spiff_task_id: row for row in db.session.scalars(
-        select(HumanTask).where(HumanTask.instance_id == instance.id,
-                                HumanTask.status.in_(("open", "suspended"))))}
+def sync(instance, open_before: set[str], ready_tasks, completed=None, actor_id=None) -> list[HumanTask]:
+    """Opens rows for newly READY user tasks and closes the rows of tasks no longer READY.
+
+    The open (or suspended) rows of an instance are exactly the READY user tasks of its
+    saved state, so `open_before` (those of the state as loaded) names them without a
+    query; `completed` is the row just completed, already in the session."""
     ready_ids = {str(t.id) for t in ready_tasks}
+    gone = open_before - ready_ids
     now = utcnow()
-    for spiff_id, row in rows.items():
-        if spiff_id not in ready_ids:
-            done = spiff_id == completed_task_id
-            row.status = "completed" if done else "withdrawn"
-            row.completed_at = now
-            row.completed_by_id = actor_id if done else None
+    if completed is not None and completed.spiff_task_id in gone:
+        completed.status, completed.completed_at, completed.completed_by_id = "completed", now, actor_id
+        gone.discard(completed.spiff_task_id)
+    if gone:
+        db.session.execute(update(HumanTask).where(
+            HumanTask.instance_id == instance.id, HumanTask.spiff_task_id.in_(sorted(gone)),
+            HumanTask.status.in_(("open", "suspended"))).values(status="withdrawn", completed_at=now))
     opened = []
     for task in ready_tasks:
-        if str(task.id) in rows:
+        if str(task.id) in open_before:
             continue
         candidate = resolve(task.task_spec.lane, instance.subject)
         row = HumanTask(

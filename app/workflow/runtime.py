@@ -34,7 +34,13 @@ def event(instance, kind: str, actor_id=None, task_key=None, **detail) -> None:
 
 def load(instance: ProcessInstance):
     spec, subprocess_specs = definitions.specs_for(instance.definition)
-    return loads(instance.state, spec, subprocess_specs)
+    workflow = loads(instance.state, spec, subprocess_specs)
+    workflow.open_task_ids = _ready_ids(workflow)  # = the instance's open inbox rows
+    return workflow
+
+
+def _ready_ids(workflow) -> set[str]:
+    return {str(t.id) for t in workflow.get_tasks(state=TaskState.READY, manual=True)}
 
 
 def _run(instance, workflow, actor_id, step):
@@ -57,7 +63,7 @@ def _describe(error: Exception) -> str:
     return f"{error.__class__.__name__}: {text}"[:1000]
 
 
-def save(instance, workflow, completed_task_id=None, actor_id=None, fresh=False) -> None:
+def save(instance, workflow, completed=None, actor_id=None) -> None:
     """Writes state, inbox rows, the timer row and message waits; routes thrown messages.
     Autoflush is off so the instance row is written once, at the end."""
     with db.session.no_autoflush:
@@ -71,7 +77,8 @@ def save(instance, workflow, completed_task_id=None, actor_id=None, fresh=False)
         else:
             instance.status = "running" if ready or not waiting else "waiting"
         instance.updated_at = now
-        inbox.sync(instance, ready, completed_task_id, actor_id, fresh=fresh)
+        inbox.sync(instance, getattr(workflow, "open_task_ids", set()), ready, completed, actor_id)
+        workflow.open_task_ids = {str(t.id) for t in ready}
         _save_waits(instance, waiting)
     thrown = workflow.get_events()  # returns and clears: routed in this same transaction
     if thrown:
@@ -145,7 +152,7 @@ def start(process_key: str, subject: dict, actor=None, data: dict | None = None)
     db.session.flush()
     event(instance, "started", actor_id, version=definition.version)
     _run(instance, workflow, actor_id, lambda wf: wf.do_engine_steps())
-    save(instance, workflow, actor_id=actor_id, fresh=True)
+    save(instance, workflow, actor_id=actor_id)
     return instance
 
 
@@ -180,7 +187,7 @@ def _complete(instance, row, user_id, data):
 
     _run(instance, workflow, user_id, step)
     event(instance, "task_completed", user_id, row.task_key, data=data)
-    save(instance, workflow, completed_task_id=row.spiff_task_id, actor_id=user_id)
+    save(instance, workflow, completed=row, actor_id=user_id)
 
 
 def claim(row: HumanTask, user) -> None:

@@ -39,7 +39,10 @@ class Allocation(db.Model):
     rejected_at = db.Column(UTCDateTime)
     rejected_reason = db.Column(db.String(255))
     entered_at = db.Column(UTCDateTime)
+    entered_by_id = db.Column(db.Integer, db.ForeignKey("user_account.id"))
     exited_at = db.Column(UTCDateTime)
+    exited_by_id = db.Column(db.Integer, db.ForeignKey("user_account.id"))
+    exit_reason = db.Column(db.String(16))  # manual (【确认退场】), resignation, dismissal
     process_instance_id = db.Column(db.Integer, db.ForeignKey("process_instance.id"))
 
     project = db.relationship("Project")

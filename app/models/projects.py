@@ -21,6 +21,16 @@ class Project(db.Model):
     wage_account_no = db.Column(db.String(32), nullable=False)
     wage_account_name = db.Column(db.String(128), nullable=False)
     created_at = db.Column(UTCDateTime, nullable=False, default=utcnow)
+    # 班前签到 point: as the PM typed it (GCJ-02 from a Chinese map, or WGS-84), and the
+    # WGS-84 point phones are measured against.
+    signin_lng = db.Column(db.Float)
+    signin_lat = db.Column(db.Float)
+    signin_coord_system = db.Column(db.String(8))
+    signin_wgs84_lng = db.Column(db.Float)
+    signin_wgs84_lat = db.Column(db.Float)
+    signin_radius_m = db.Column(db.Integer)
+    signin_set_at = db.Column(UTCDateTime)
+    signin_set_by_id = db.Column(db.Integer, db.ForeignKey("user_account.id"))
 
     gc_enterprise = db.relationship("Enterprise")
     participants = db.relationship("Participant", back_populates="project",

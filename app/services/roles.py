@@ -66,6 +66,16 @@ def grant(user, role: str, enterprise_id=None, project_id=None, granted_by=None)
     return new
 
 
+def revoke(user, role: str, enterprise_id=None, project_id=None) -> bool:
+    """Takes the role back in exactly that scope; False when it was not held."""
+    for existing in list(user.grants):
+        if (existing.role, existing.enterprise_id, existing.project_id) == (role, enterprise_id, project_id):
+            user.grants.remove(existing)
+            db.session.delete(existing)
+            return True
+    return False
+
+
 def role_summary(user) -> list[dict]:
     """The user's roles as plain data, for /me and the navigation."""
     return [

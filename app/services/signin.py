@@ -1,0 +1,227 @@
+"""Pre-shift sign-in (班前签到, DOMAIN §5): the project's sign-in point, sign-in
+officers, and sign-ins in both directions — the officer scans the worker's code, or
+the worker, inside the range, scans the officer's code. One per worker per project per
+day; a second returns the first. Callers commit.
+"""
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from app.extensions import db
+from app.models import Allocation, Person, Project, SignIn
+from app.models.types import utcnow
+from app.services import audit, geo, roles
+from app.services.errors import Conflict, Forbidden, NotFound, RuleViolation
+from app.services.i18n import N_
+from app.services.site import ACCEPTED, NOT_ON_PROJECT, Outcome, allocation_on, person_from_code
+from app.services.idcard import SHANGHAI
+
+DEFAULT_RADIUS_M, MIN_RADIUS_M, MAX_RADIUS_M = 300, 50, 5000
+
+NOT_GC_PM = N_("只有施工总包在本项目的项目经理可以进行此操作")
+NOT_OFFICER = N_("您不是本项目的班前签到员")
+CODE_NOT_OFFICER = N_("该建设码不是本项目班前签到员的建设码")
+NO_LOCATION = N_("该项目未设置签到地址，请项目经理设置")
+OUT_OF_RANGE = N_("您不在项目签到范围内，请到项目现场签到")
+POSITION_NEEDED = N_("签到需要打开手机定位")
+BAD_COORD_SYSTEM = N_("坐标系只能是 gcj02 或 wgs84")
+BAD_LNG = N_("经度须在 -180 到 180 之间")
+BAD_LAT = N_("纬度须在 -90 到 90 之间")
+BAD_RADIUS = N_("签到范围须在 50 到 5000 米之间")
+NOT_MEMBER = N_("只能从本项目已确认接收的人员中选择班前签到员")
+NO_ACCOUNT = N_("该人员尚无登录账号，不能担任班前签到员")
+ALREADY_OFFICER = N_("该人员已是本项目的班前签到员")
+NOT_AN_OFFICER = N_("该人员不是本项目的班前签到员")
+
+SIGNED_IN = N_("%(name)s签到成功")
+ALREADY_SIGNED_IN = N_("%(name)s今日已签到")
+
+
+def is_gc_pm(user, project) -> bool:
+    return roles.has_role(user, roles.PROJECT_MANAGER, enterprise_id=project.gc_enterprise_id,
+                          project_id=project.id)
+
+
+def require_gc_pm(user, project) -> None:
+    if not is_gc_pm(user, project):
+        raise Forbidden(NOT_GC_PM)
+
+
+# --- 项目班前签到定位调整 → 手动录入坐标 ---------------------------------------------------------
+
+@dataclass
+class Point:
+    lng: float
+    lat: float
+    radius_m: int
+    coord_system: str
+    outside_mainland: bool
+
+
+def check_point(lng, lat, radius_m, coord_system) -> Point:
+    """Validates a sign-in point as typed (the forms check the same; this guards every caller)."""
+    if coord_system not in geo.COORD_SYSTEMS:
+        raise RuleViolation(BAD_COORD_SYSTEM, field="coord_system")
+    if not isinstance(lng, (int, float)) or not -180 <= lng <= 180:
+        raise RuleViolation(BAD_LNG, field="lng")
+    if not isinstance(lat, (int, float)) or not -90 <= lat <= 90:
+        raise RuleViolation(BAD_LAT, field="lat")
+    if not isinstance(radius_m, int) or not MIN_RADIUS_M <= radius_m <= MAX_RADIUS_M:
+        raise RuleViolation(BAD_RADIUS, field="radius_m")
+    return Point(float(lng), float(lat), radius_m, coord_system, not geo.in_mainland_china(lng, lat))
+
+
+def set_location(actor, project, lng, lat, radius_m=DEFAULT_RADIUS_M, coord_system=geo.GCJ02) -> Point:
+    """The GC PM sets the sign-in point; kept as typed and as WGS-84 for measuring."""
+    require_gc_pm(actor, project)
+    point = check_point(lng, lat, radius_m, coord_system)
+    project.signin_lng, project.signin_lat, project.signin_coord_system = point.lng, point.lat, coord_system
+    project.signin_wgs84_lng, project.signin_wgs84_lat = geo.to_wgs84(point.lng, point.lat, coord_system)
+    project.signin_radius_m, project.signin_set_at, project.signin_set_by_id = radius_m, utcnow(), actor.id
+    audit.record(actor, "signin.location", "project", project.id, lng=point.lng, lat=point.lat,
+                 radius_m=radius_m, coord_system=coord_system)
+    return point
+
+
+def distance_to(project, lng, lat, coord_system=geo.WGS84) -> int:
+    """Metres from a position to the project's sign-in point; refuses when none is set."""
+    if project.signin_wgs84_lng is None or project.signin_wgs84_lat is None:
+        raise RuleViolation(NO_LOCATION)
+    try:
+        lng, lat = float(lng), float(lat)
+    except (TypeError, ValueError):
+        raise RuleViolation(POSITION_NEEDED, field="lng") from None
+    if not (-180 <= lng <= 180 and -90 <= lat <= 90):
+        raise RuleViolation(BAD_LNG if not -180 <= lng <= 180 else BAD_LAT, field="lng")
+    if coord_system not in geo.COORD_SYSTEMS:
+        raise RuleViolation(BAD_COORD_SYSTEM, field="coord_system")
+    w_lng, w_lat = geo.to_wgs84(lng, lat, coord_system)
+    return round(geo.distance_m(w_lng, w_lat, project.signin_wgs84_lng, project.signin_wgs84_lat))
+
+
+def require_in_range(project, lng, lat, coord_system=geo.WGS84) -> int:
+    distance = distance_to(project, lng, lat, coord_system)
+    if distance > project.signin_radius_m:
+        raise RuleViolation(OUT_OF_RANGE, field="lng")
+    return distance
+
+
+# --- 项目角色授权管理: sign-in officers --------------------------------------------------------
+
+def officers(project) -> list[tuple[Person, Allocation | None]]:
+    """The project's sign-in officers, with their allocation on the project."""
+    from app.models import RoleGrant, User
+    people = db.session.scalars(
+        select(Person).join(User, Person.user_id == User.id).join(RoleGrant, RoleGrant.user_id == User.id)
+        .where(RoleGrant.role == roles.SIGNIN_OFFICER, RoleGrant.project_id == project.id)
+        .order_by(Person.name, Person.id)).unique().all()
+    return [(p, allocation_on(p.id, project.id)) for p in people]
+
+
+def is_officer(user, project_id: int) -> bool:
+    return roles.has_role(user, roles.SIGNIN_OFFICER, project_id=project_id)
+
+
+def appoint_officer(actor, project, person_id: int) -> Allocation:
+    """【添加授权】 → 班前签到员: an accepted member of the project with an account."""
+    require_gc_pm(actor, project)
+    allocation = allocation_on(person_id, project.id)
+    if allocation is None or allocation.status not in ACCEPTED:
+        raise RuleViolation(NOT_MEMBER, field="person_id")
+    user = allocation.person.user
+    if user is None:
+        raise RuleViolation(NO_ACCOUNT, field="person_id")
+    if is_officer(user, project.id):
+        raise Conflict(ALREADY_OFFICER)
+    roles.grant(user, roles.SIGNIN_OFFICER, enterprise_id=allocation.enterprise_id, project_id=project.id,
+                granted_by=actor)
+    audit.record(actor, "signin.appoint_officer", "person", person_id, project_id=project.id)
+    return allocation
+
+
+def revoke_officer(actor, project, person_id: int) -> None:
+    require_gc_pm(actor, project)
+    person = db.session.get(Person, person_id)
+    user = person.user if person is not None else None
+    grants = [g for g in (user.grants if user else []) if g.role == roles.SIGNIN_OFFICER and g.project_id == project.id]
+    if not grants:
+        raise NotFound(NOT_AN_OFFICER)
+    for grant in grants:
+        roles.revoke(user, grant.role, grant.enterprise_id, grant.project_id)
+    audit.record(actor, "signin.revoke_officer", "person", person_id, project_id=project.id)
+
+
+# --- sign-ins ------------------------------------------------------------------------------
+
+def _member(person, project) -> Allocation:
+    allocation = allocation_on(person.id, project.id)
+    if allocation is None or allocation.status not in ACCEPTED:
+        raise RuleViolation(NOT_ON_PROJECT, field="token")
+    return allocation
+
+
+def _sign_in(project, allocation, officer_person_id: int, method: str, lng, lat, distance) -> tuple[SignIn, bool]:
+    """The day's sign-in of the person on the project: (record, created). Two scans at
+    the same moment meet at the unique (project, person, day) and return one record."""
+    now = utcnow()
+    day = now.astimezone(SHANGHAI).date()
+    this = (SignIn.project_id == project.id, SignIn.person_id == allocation.person_id, SignIn.work_date == day)
+    existing = db.session.scalar(select(SignIn).where(*this))
+    if existing is not None:
+        return existing, False
+    record = SignIn(project_id=project.id, person_id=allocation.person_id, allocation_id=allocation.id,
+                    enterprise_id=allocation.enterprise_id, work_date=day, signed_at=now, method=method,
+                    officer_person_id=officer_person_id, lng=lng, lat=lat, distance_m=distance)
+    db.session.add(record)
+    try:
+        db.session.flush()
+    except IntegrityError:  # nothing else is pending in a sign-in's transaction
+        db.session.rollback()
+        return db.session.scalar(select(SignIn).where(*this)), False
+    return record, True
+
+
+def officer_scan(actor, project, token, lng=None, lat=None, coord_system=geo.WGS84) -> Outcome:
+    """Direction B: the officer scans the worker's personal construction code."""
+    if not is_officer(actor, project.id):
+        raise Forbidden(NOT_OFFICER)
+    officer = actor.person
+    if project.signin_wgs84_lng is None:
+        raise RuleViolation(NO_LOCATION)
+    person = person_from_code(token)
+    allocation = _member(person, project)
+    distance, w_lng, w_lat = None, None, None
+    if lng is not None and lat is not None:  # the officer's phone, when it sends a position
+        distance = require_in_range(project, lng, lat, coord_system)
+        w_lng, w_lat = geo.to_wgs84(float(lng), float(lat), coord_system)
+    record, created = _sign_in(project, allocation, officer.id, "officer_scan", w_lng, w_lat, distance)
+    if created:
+        audit.record(actor, "signin.officer_scan", "signin", record.id, person_id=person.id, project_id=project.id)
+    return Outcome(person, "signed_in" if created else "already_signed_in",
+                   SIGNED_IN if created else ALREADY_SIGNED_IN, created, record)
+
+
+def worker_sign_in(user, project_id: int, officer_token, lng, lat, coord_system=geo.WGS84) -> tuple[SignIn, bool]:
+    """Direction A: the worker, inside the range with location on, scans the officer's code."""
+    person = user.person
+    project = db.session.get(Project, project_id)
+    allocation = allocation_on(person.id, project_id) if person is not None and project is not None else None
+    if allocation is None or allocation.status not in ACCEPTED:
+        raise NotFound(NOT_ON_PROJECT)
+    if lng is None or lat is None:
+        raise RuleViolation(POSITION_NEEDED, field="lng")
+    distance = require_in_range(project, lng, lat, coord_system)
+    officer = person_from_code(officer_token, field="officer_token")
+    if officer.user is None or not is_officer(officer.user, project_id):
+        raise RuleViolation(CODE_NOT_OFFICER, field="officer_token")
+    w_lng, w_lat = geo.to_wgs84(float(lng), float(lat), coord_system)
+    return _sign_in(project, allocation, officer.id, "worker_scan", w_lng, w_lat, distance)
+
+
+def my_projects(user) -> list[Allocation]:
+    """The worker's accepted allocations: the projects 【班前签到】 offers."""
+    if user.person is None:
+        return []
+    return list(db.session.scalars(select(Allocation).where(
+        Allocation.person_id == user.person.id, Allocation.status.in_(ACCEPTED))))

@@ -73,11 +73,15 @@ def require_site_staff(user, project) -> None:
         raise Forbidden(NOT_SITE_STAFF)
 
 
-def allocation_on(person_id: int, project_id: int) -> Allocation | None:
-    """The person's open allocation on this project (at most one open allocation exists)."""
-    return db.session.scalar(select(Allocation).where(
-        Allocation.person_id == person_id, Allocation.project_id == project_id,
-        Allocation.status.in_(OPEN_ALLOCATION)).limit(1))
+def allocation_on(person_id: int, project_id: int, lock: bool = False) -> Allocation | None:
+    """The person's open allocation on this project (at most one open allocation exists).
+    With `lock`, the row is locked until commit (PostgreSQL), so that two scanners
+    scanning the same person at once act one after the other: one entry, one punch."""
+    query = select(Allocation).where(Allocation.person_id == person_id, Allocation.project_id == project_id,
+                                     Allocation.status.in_(OPEN_ALLOCATION)).limit(1)
+    if lock:
+        query = query.with_for_update().execution_options(populate_existing=True)
+    return db.session.scalar(query)
 
 
 def person_from_code(token, field: str = "token") -> Person:
@@ -96,7 +100,7 @@ def scan(actor, project, token, purpose: str, lng=None, lat=None, coord_system: 
         return signin.officer_scan(actor, project, token, lng, lat, coord_system)
     require_site_staff(actor, project)
     person = person_from_code(token)
-    allocation = allocation_on(person.id, project.id)
+    allocation = allocation_on(person.id, project.id, lock=True)
     if allocation is None:
         raise RuleViolation(NOT_ON_PROJECT, field="token")
     if purpose == "entry":
@@ -163,7 +167,7 @@ def exit_people(actor, project, person_ids: list[int]) -> list[ExitResult]:
     require_site_staff(actor, project)
     results = []
     for person_id in dict.fromkeys(person_ids):
-        allocation = allocation_on(person_id, project.id)
+        allocation = allocation_on(person_id, project.id, lock=True)
         if allocation is None:
             results.append(ExitResult(person_id, False, ALREADY_EXITED))
         elif allocation.status not in ACCEPTED:
@@ -183,7 +187,7 @@ def clock_by_site_code(user, site_token, kind: str, lng, lat, coord_system: str 
         raise RuleViolation(BAD_PURPOSE, field="kind")
     project = db.session.get(Project, read_site_code(site_token))
     person = user.person
-    allocation = allocation_on(person.id, project.id) if person is not None and project is not None else None
+    allocation = allocation_on(person.id, project.id, lock=True) if person is not None and project is not None else None
     if allocation is None:
         raise RuleViolation(NOT_ON_PROJECT, field="site_token")
     signin.require_in_range(project, lng, lat, coord_system)

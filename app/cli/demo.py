@@ -14,7 +14,7 @@ from PIL import Image, ImageDraw
 from app.extensions import db
 from app.models import Employment, Registration
 from app.models.projects import LABOR_SUBCONTRACTOR, SPECIALIST_SUBCONTRACTOR
-from app.services import accounts, allocation, enterprises, idcard, projects, roles, uploads, uscc
+from app.services import accounts, allocation, enterprises, idcard, projects, roles, signin, uploads, uscc
 
 DEMO_PASSWORD = "demo2026"
 
@@ -45,6 +45,9 @@ PEOPLE = [
     ("worker6", "黄伟", "13816002006", "430102", "19910827", "457"),
 ]
 
+
+# The first project's 班前签到 point: GCJ-02 longitude, latitude (闵行区新骏环路).
+SIGNIN_POINT = (121.462710, 31.023120)
 
 # Who already works where (active employments), by username: identity, trade code.
 EMPLOYED = {
@@ -126,5 +129,13 @@ def demo_data():
     for key, pm in (("gc", "gc_pm"), ("labor", "labor_pm"), ("mep", "mep_pm")):
         hr = accounts.find_user(f"{key}_hr")
         allocation.designate_manager(hr, built[0], people[pm].person.id)
+    db.session.commit()
+    # On site: the GC PM sets the sign-in point (GCJ-02, as 高德 shows it) and places the
+    # GC's two workers (confirmed at once: the allocator is the PM); worker4 is the
+    # sign-in officer; nobody has entered yet.
+    gc_pm, first = people["gc_pm"], built[0]
+    signin.set_location(gc_pm, first, *SIGNIN_POINT, radius_m=300, coord_system="gcj02")
+    allocation.allocate(gc_pm, first, [people["worker4"].person.id, people["worker5"].person.id], "worker")
+    signin.appoint_officer(gc_pm, first, people["worker4"].person.id)
     db.session.commit()
     click.echo(f"demo data loaded; every demo account's password is {DEMO_PASSWORD}")

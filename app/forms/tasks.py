@@ -36,8 +36,20 @@ class ConfirmForm(FlaskForm):
             raise ValidationError(_l("请勾选确认"))
 
 
+class ResignationAgreeForm(FlaskForm):
+    """解聘待确认: the enterprise can only agree — a person may leave; if it does not agree
+    within the waiting period, the person resigns at once ({"decision": "agree"})."""
+
+    decision = SelectField(_l("处理意见"), choices=[SelectChoice("agree", _l("同意"))], default="agree",
+                           validate_choice=False, validators=[AnyOf(
+                               ["agree"], message=_l("员工申请离职无需企业批准，只能同意；企业未同意的，24小时后员工可立即离职"))])
+    comment = TextAreaField(_l("意见说明"), filters=[strip],
+                            validators=[Length(max=500, message=_l("长度不能超过%(max)d个字符"))])
+
+
 TASK_FORMS = {
     "approval": ApprovalForm,
+    "resignation_agree": ResignationAgreeForm,
     "confirm": ConfirmForm,
     "consent": ConsentForm,
     "employment_registration": EmploymentRegistrationForm,

@@ -283,7 +283,7 @@ def terminate(instance, actor, reason: str) -> None:
                                                           HumanTask.status.in_(("open", "suspended")))):
         row.status, row.completed_at = "withdrawn", utcnow()
     disarm(instance, messages=True)
-    event(instance, "terminated", actor.id, reason=reason)
+    event(instance, "terminated", getattr(actor, "id", None), reason=reason)
 
 
 def retry(instance, actor) -> ProcessInstance:

@@ -31,6 +31,8 @@ class Project(db.Model):
     signin_radius_m = db.Column(db.Integer)
     signin_set_at = db.Column(UTCDateTime)
     signin_set_by_id = db.Column(db.Integer, db.ForeignKey("user_account.id"))
+    # 结算日: "1".."28" or "month_end"; pay month M covers day D+1 of M−1 through day D of M.
+    settlement_day = db.Column(db.String(9))
 
     gc_enterprise = db.relationship("Enterprise")
     participants = db.relationship("Participant", back_populates="project",

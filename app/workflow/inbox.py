@@ -96,7 +96,9 @@ def _scopes(user) -> dict[str, set]:
 
 def _rule(user):
     """The SQL condition: tasks whose candidate rule this user satisfies. Exact
-    equalities only (no IS NULL branches), so the planner estimates a few rows."""
+    equalities only (no IS NULL branches), so the planner estimates a few rows. In a
+    project lane, an enterprise-wide grant (project None: legal rep, HR) stands for
+    every project of its enterprise."""
     conditions = [HumanTask.candidate_user_id == user.id]
     for lane_role, scopes in _scopes(user).items():
         scope_kind = REGISTRY.lanes[lane_role].scope
@@ -106,8 +108,14 @@ def _rule(user):
             conditions.append(and_(HumanTask.candidate_role == lane_role,
                                    HumanTask.candidate_enterprise_id.in_(sorted(scopes))))
         else:
-            conditions.append(and_(HumanTask.candidate_role == lane_role, tuple_(
-                HumanTask.candidate_enterprise_id, HumanTask.candidate_project_id).in_(sorted(scopes))))
+            pairs = sorted(s for s in scopes if s[1] is not None)
+            wide = sorted({e for e, p in scopes if p is None})
+            if pairs:
+                conditions.append(and_(HumanTask.candidate_role == lane_role, tuple_(
+                    HumanTask.candidate_enterprise_id, HumanTask.candidate_project_id).in_(pairs)))
+            if wide:
+                conditions.append(and_(HumanTask.candidate_role == lane_role,
+                                       HumanTask.candidate_enterprise_id.in_(wide)))
     return or_(*conditions)
 
 
@@ -122,7 +130,8 @@ def is_candidate(user, row: HumanTask) -> bool:
         return True
     if scope_kind == ENTERPRISE:
         return row.candidate_enterprise_id in scopes
-    return (row.candidate_enterprise_id, row.candidate_project_id) in scopes
+    return ((row.candidate_enterprise_id, row.candidate_project_id) in scopes
+            or (row.candidate_enterprise_id, None) in scopes)
 
 
 def my_tasks(user, process_key=None, text=None, due_before=None, order="created"):

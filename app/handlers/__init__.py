@@ -1,13 +1,13 @@
 """Functions BPMN service tasks call by name, and lane resolvers. Thin: each calls
 one service. `install()` hands them to the engine adapter's registry at start-up."""
 from app.forms.tasks import TASK_FORMS
-from app.handlers import allocation, employment, separation
+from app.handlers import allocation, employment, payroll, separation
 from app.handlers.lanes import LANES
 from app.handlers.subjects import describe
 from app.workflow.registry import install as install_in_registry
 
 # service-task name → function(params: dict, ctx: CallContext) -> dict | None
-HANDLERS: dict = {**employment.HANDLERS, **allocation.HANDLERS, **separation.HANDLERS}
+HANDLERS: dict = {**employment.HANDLERS, **allocation.HANDLERS, **separation.HANDLERS, **payroll.HANDLERS}
 
 
 def install():

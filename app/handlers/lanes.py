@@ -32,6 +32,12 @@ def _alloc_level1(subject: dict) -> Candidate:
     return Candidate(role="alloc_level1", enterprise_id=subject["enterprise_id"], project_id=subject["project_id"])
 
 
+def _payroll_sub_review(subject: dict) -> Candidate:
+    """工资支付表审核 by the subcontractor: its legal rep / HR, or its PM on the project."""
+    return Candidate(role="payroll_sub_review", enterprise_id=subject["enterprise_id"],
+                     project_id=subject["project_id"])
+
+
 def _admin(_subject: dict) -> Candidate:
     return Candidate(role="admin")
 
@@ -43,5 +49,7 @@ LANES = {
     "gc_pm": Lane(_gc_pm, (roles.PROJECT_MANAGER,), "施工总包项目经理", PROJECT),
     "alloc_level1": Lane(_alloc_level1, (roles.PROJECT_MANAGER, roles.SITE_OPERATOR), "本单位项目经理或现场操作用户",
                          PROJECT),
+    "payroll_sub_review": Lane(_payroll_sub_review, (roles.PROJECT_MANAGER, roles.LEGAL_REP, roles.HR_ADMIN),
+                               "分包单位的法人、人事聘用管理员或项目经理", PROJECT),
     "admin": Lane(_admin, (roles.ADMIN,), "系统管理员", PLATFORM),
 }

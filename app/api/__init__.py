@@ -21,4 +21,4 @@ def _domain_error(error: DomainError):
 
 
 from app.api import (accounts, allocation, employment, openapi, organisations, processes,  # noqa: E402,F401
-                     registration, separation, site, tasks)
+                     payroll, registration, separation, site, tasks)

@@ -258,3 +258,10 @@ def mark_approved(draft_id: int, actor_id) -> PayrollDraft:
     draft.status, draft.approved_at = "approved", utcnow()
     audit.record(db.session.get(User, actor_id) if actor_id else None, "payroll.approve", "payroll_draft", draft.id)
     return draft
+
+
+def may_see_batch(user, batch) -> bool:
+    """GC staff of the project: its legal rep / HR, its PM; and administrators."""
+    gc = batch.project.gc_enterprise_id
+    return (roles.has_role(user, roles.ADMIN) or is_gc_pm(user, batch.project)
+            or any(roles.has_role(user, r, enterprise_id=gc) for r in roles.ENTERPRISE_ROLES))

@@ -26,6 +26,9 @@ def from_environment() -> dict:
         "KEY_FOLDER": os.environ.get("KEY_FOLDER", str(INSTANCE / "keys")),
         "BANK_OUTBOX": os.environ.get("BANK_OUTBOX", str(INSTANCE / "bank-outbox")),
         "BANK_GATEWAY": os.environ.get("BANK_GATEWAY", "outbox"),
+        # Shared with the bank: signs our pushes and authenticates its receipts (X-Bank-Signature).
+        "BANK_HMAC_KEY": os.environ.get("BANK_HMAC_KEY", ""),
+        "BANK_TIMEOUT_SECONDS": float(os.environ.get("BANK_TIMEOUT_SECONDS", "30")),
         "MAX_CONTENT_LENGTH": int(os.environ.get("MAX_UPLOAD_BYTES", 12 * 1024 * 1024)),
         "MAX_IMAGE_BYTES": int(os.environ.get("MAX_IMAGE_BYTES", 5 * 1024 * 1024)),
         "API_TOKEN_HOURS": int(os.environ.get("API_TOKEN_HOURS", 12)),

@@ -102,7 +102,7 @@ def create_batch(actor, project, pay_month) -> BankBatch:
         raise RuleViolation(NO_SETTLEMENT_DAY, field="pay_month")
     start, end = period(project.settlement_day, pay_month)
     batch = BankBatch(project_id=project.id, pay_month=pay_month, attempt=1, status="open",
-                      batch_no=f"{project.code}-{pay_month.replace('-', '')}-1", period_start=start,
+                      batch_no=f"P{project.id}-{pay_month.replace('-', '')}-1", period_start=start,
                       period_end=end, created_by_id=actor.id)
     db.session.add(batch)
     try:

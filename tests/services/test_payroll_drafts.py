@@ -64,7 +64,7 @@ def test_settlement_day_and_batches_belong_to_the_gc_pm(s):
     payroll.set_settlement_day(s.gc.pm, s.project, "25")
     batch = payroll.create_batch(s.gc.pm, s.project, "2026-11")
     db.session.commit()
-    assert batch.batch_no == f"{s.project.code}-202611-1" and batch.status == "open"
+    assert batch.batch_no == f"P{s.project.id}-202611-1" and batch.status == "open"
     assert (batch.period_start, batch.period_end) == (date(2026, 10, 26), date(2026, 11, 25))
     with pytest.raises(Conflict):
         payroll.create_batch(s.gc.pm, s.project, "2026-11")

@@ -2,14 +2,13 @@
 and the enterprise's dismissals."""
 from flask import g
 from flask_babel import gettext
-from sqlalchemy import select
 
 from app.api import bp
 from app.api.lookup import require, visible
 from app.api.registry import endpoint
 from app.extensions import db
 from app.forms.separation import DismissalForm, ResignationForm
-from app.models import Enterprise, HumanTask, WorkflowTimer
+from app.models import Enterprise
 from app.services import separation as service
 from app.services.errors import NotFound
 
@@ -19,12 +18,9 @@ def _separation_json(s) -> dict:
             "person_id": s.person_id, "enterprise_id": s.enterprise_id, "reason": s.reason,
             "requested_at": s.requested_at.isoformat(), "process_instance_id": s.process_instance_id,
             "completed_by": s.completed_by}
-    if s.kind == service.RESIGNATION and s.status == "pending" and s.process_instance_id:
-        immediate = db.session.scalar(select(HumanTask.id).where(
-            HumanTask.instance_id == s.process_instance_id, HumanTask.task_key == "immediate_resignation",
-            HumanTask.status == "open"))
-        due = db.session.scalar(select(WorkflowTimer.due_at).where(WorkflowTimer.instance_id == s.process_instance_id))
-        body["immediate_task_id"] = immediate
+    if s.kind == service.RESIGNATION and s.status == "pending":
+        immediate, due = service.open_task(s, "immediate_resignation"), service.immediate_available_at(s)
+        body["immediate_task_id"] = immediate.id if immediate else None
         body["immediate_available_at"] = due.isoformat() if due else None
     return body
 

@@ -248,6 +248,31 @@ def _end(separation, actor, status: str) -> None:
                  person_id=employment.person_id, completed_by=separation.completed_by)
 
 
+def open_task(separation: Separation | None, task_key: str):
+    """The separation flow's open task of that key (enterprise_agree, immediate_resignation,
+    worker_consent), or None."""
+    from app.models import HumanTask
+    if separation is None or separation.process_instance_id is None:
+        return None
+    return db.session.scalar(select(HumanTask).where(
+        HumanTask.instance_id == separation.process_instance_id, HumanTask.task_key == task_key,
+        HumanTask.status == "open").limit(1))
+
+
+def immediate_available_at(separation: Separation):
+    """When 【立即离职】 opens: the flow's waiting timer, so a changed diagram changes it too."""
+    from app.models import WorkflowTimer
+    if separation is None or separation.process_instance_id is None:
+        return None
+    return db.session.scalar(select(WorkflowTimer.due_at).where(
+        WorkflowTimer.instance_id == separation.process_instance_id))
+
+
+def last_ended(person) -> Employment | None:
+    return db.session.scalar(select(Employment).where(Employment.person_id == person.id, Employment.status == "ended")
+                             .order_by(Employment.ended_at.desc(), Employment.id.desc()).limit(1))
+
+
 def mine(user) -> tuple[Employment | None, Separation | None]:
     """The person's current employment and its pending separation, for 【聘用信息】."""
     employment = current_employment(user.person) if user.person is not None else None

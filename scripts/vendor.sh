@@ -17,10 +17,14 @@ cp "$bpmn/dist/bpmn-navigated-viewer.production.min.js" "$out/bpmn-js/"
 cp "$bpmn/dist/assets/bpmn-js.css" "$bpmn/dist/assets/diagram-js.css" "$out/bpmn-js/"
 cp -r "$bpmn/dist/assets/bpmn-font" "$out/bpmn-js/bpmn-font"
 cp "$bpmn/LICENSE" "$out/bpmn-js/LICENSE"
+# jsQR: decodes QR codes from camera frames on the 【扫一扫】 and 【班前签到】 pages.
+mkdir -p "$out/jsqr"
+cp node_modules/jsqr/dist/jsQR.js "$out/jsqr/"
+cp node_modules/jsqr/LICENSE "$out/jsqr/LICENSE"
 {
   echo "# Vendored front-end files (from the npm registry via scripts/vendor.sh)"
   echo
-  for pkg in bootstrap bpmn-js; do
+  for pkg in bootstrap bpmn-js jsqr; do
     echo "- $pkg $(node -p "require('./node_modules/$pkg/package.json').version")"
   done
 } > "$out/VERSIONS.md"

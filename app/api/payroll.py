@@ -1,6 +1,6 @@
 """Payroll (API.md "Payroll"): settlement day, bank exchange batches, drafts, lines,
 submission for review."""
-from flask import g
+from flask import Response, current_app, g, request
 from flask_babel import gettext
 
 from app.api import bp
@@ -9,9 +9,11 @@ from app.api.problems import ApiProblem
 from app.api.registry import endpoint
 from app.extensions import db
 from app.forms.payroll import BatchForm, DraftForm, LineForm, SettlementDayForm
+from app.forms.tasks import SignatureForm
 from app.models import BankBatch, PayrollDraft, Project
+from app.services import audit, bank, roles
 from app.services import payroll as service
-from app.services import roles
+from app.services import payroll_batch as batch_service
 
 
 def _project(pid: int) -> Project:
@@ -116,3 +118,84 @@ def submit_draft(draft_id):
     service.submit(g.api_user, draft)
     db.session.commit()
     return _draft_json(draft)
+
+
+# --- the second half: summary, signatures, the bank -------------------------------------------
+
+def _batch_for_gc(batch_id: int) -> BankBatch:
+    batch = db.session.get(BankBatch, batch_id)
+    if batch is None or not service.may_see_batch(g.api_user, batch):
+        raise ApiProblem(404, gettext("记录不存在或无权查看"))
+    return batch
+
+
+@endpoint(bp, "/bank-batches/<int:batch_id>/summary", "POST",
+          summary="【生成汇总表】 and the summary file (GC PM only; every draft GC-approved, else 409)",
+          tag="payroll", responses={201: {"status": "string"}, 403: None, 404: None, 409: None, 422: None})
+def summarize(batch_id):
+    batch = _batch_for_gc(batch_id)
+    batch_service.summarize(g.api_user, batch)
+    db.session.commit()
+    return _batch_json(batch), 201
+
+
+@endpoint(bp, "/bank-batches/<int:batch_id>/summary.pdf", "GET",
+          summary="The summary PDF as signed so far (GC PM, GC legal rep / HR)", tag="payroll",
+          responses={200: None, 404: None})
+def summary_pdf(batch_id):
+    batch = _batch_for_gc(batch_id)
+    if batch.document is None:
+        raise ApiProblem(404, gettext("该批次尚未生成汇总文件"))
+    audit.record(g.api_user, "payroll.download", "bank_batch", batch.id)  # ID numbers inside: access is audited
+    db.session.commit()
+    return Response(batch.document, mimetype="application/pdf", headers={
+        "Content-Disposition": f'attachment; filename="{batch.batch_no}.pdf"'})
+
+
+@endpoint(bp, "/bank-batches/<int:batch_id>/signatures", "POST",
+          summary="【去签署】: GC PM first, then the GC legal rep; multipart certificate (PKCS#12) + password",
+          tag="payroll", form=SignatureForm, body="multipart",
+          responses={201: {"status": "string"}, 404: None, 409: None, 422: None, 503: None})
+def sign(batch_id, form):
+    batch = _batch_for_gc(batch_id)
+    batch_service.sign(g.api_user, batch, form.certificate.data.read(), form.password.data)
+    db.session.refresh(batch)
+    return _batch_json(batch), 201
+
+
+@endpoint(bp, "/bank-batches/<int:batch_id>/follow-up", "POST",
+          summary="A follow-up batch re-sending the lines the bank could not pay (GC PM)", tag="payroll",
+          responses={201: {"id": "integer", "batch_no": "string"}, 403: None, 404: None, 409: None})
+def follow_up(batch_id):
+    batch = _batch_for_gc(batch_id)
+    follow = batch_service.follow_up(g.api_user, batch)
+    db.session.commit()
+    return _batch_json(follow), 201
+
+
+@endpoint(bp, "/bank/receipts", "POST", auth=False,
+          summary="The bank's receipt (HMAC-SHA256 of the body in X-Bank-Signature): lines paid or failed",
+          tag="payroll", responses={200: {"status": "string"}, 400: None, 401: None, 404: None, 409: None})
+def bank_receipt():
+    body = request.get_data(cache=False)
+    key = current_app.config.get("BANK_HMAC_KEY") or ""
+    if not bank.verify_receipt_signature(body, request.headers.get(bank.SIGNATURE_HEADER), key.encode()):
+        raise ApiProblem(401, gettext("回执签名无效"))
+    try:
+        receipt = bank.parse_receipt(body)
+    except ValueError as error:
+        raise ApiProblem(400, gettext("回执格式错误"), errors={"body": str(error)[:200]}) from None
+    batch = batch_service.record_receipt(receipt)
+    db.session.commit()
+    return {"batch_no": batch.batch_no, "status": batch.status}
+
+
+@endpoint(bp, "/me/wages", "GET", summary="工资条: the caller's own payroll lines, newest month first",
+          tag="payroll", responses={200: {"items": "array"}})
+def my_wages():
+    person = g.api_user.person
+    lines = batch_service.wage_lines(person) if person is not None else []
+    return {"items": [{"pay_month": line.draft.batch.pay_month, "batch_no": line.draft.batch.batch_no,
+                       "project": line.draft.batch.project.name, "enterprise": line.draft.enterprise.name,
+                       "days": line.days, "gross_fen": line.gross_fen, "deductions_fen": line.deductions_fen,
+                       "net_fen": line.net_fen, "pay_status": line.pay_status} for line in lines]}

@@ -4,9 +4,10 @@ from datetime import date
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, SelectField, TextAreaField
+from flask_wtf.file import FileField, FileRequired
+from wtforms import BooleanField, PasswordField, SelectField, TextAreaField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import AnyOf, Length, ValidationError
+from wtforms.validators import AnyOf, InputRequired, Length, ValidationError
 
 from app.forms.employment import ConsentForm, EmploymentRegistrationForm
 from app.forms.fields import strip
@@ -47,8 +48,19 @@ class ResignationAgreeForm(FlaskForm):
                             validators=[Length(max=500, message=_l("长度不能超过%(max)d个字符"))])
 
 
+class SignatureForm(FlaskForm):
+    """【去签署】: a PKCS#12 certificate and its password, used once and never stored.
+    Its task is completed by the signing call itself (POST .../signatures), which signs
+    the summary first; the flow then checks the signature."""
+
+    certificate = FileField(_l("数字证书（.p12/.pfx）"), validators=[FileRequired(message=_l("请上传数字证书"))])
+    password = PasswordField(_l("证书密码"), validators=[
+        InputRequired(message=_l("请输入证书密码")), Length(max=200, message=_l("长度不能超过%(max)d个字符"))])
+
+
 TASK_FORMS = {
     "approval": ApprovalForm,
+    "signature": SignatureForm,
     "resignation_agree": ResignationAgreeForm,
     "confirm": ConfirmForm,
     "consent": ConsentForm,

@@ -38,6 +38,11 @@ def _payroll_sub_review(subject: dict) -> Candidate:
                      project_id=subject["project_id"])
 
 
+def _enterprise_legal_rep(subject: dict) -> Candidate:
+    """What only the enterprise itself may do, with its digital certificate."""
+    return Candidate(role="enterprise_legal_rep", enterprise_id=subject["enterprise_id"])
+
+
 def _admin(_subject: dict) -> Candidate:
     return Candidate(role="admin")
 
@@ -51,5 +56,6 @@ LANES = {
                          PROJECT),
     "payroll_sub_review": Lane(_payroll_sub_review, (roles.PROJECT_MANAGER, roles.LEGAL_REP, roles.HR_ADMIN),
                                "分包单位的法人、人事聘用管理员或项目经理", PROJECT),
+    "enterprise_legal_rep": Lane(_enterprise_legal_rep, (roles.LEGAL_REP,), "法人", ENTERPRISE),
     "admin": Lane(_admin, (roles.ADMIN,), "系统管理员", PLATFORM),
 }

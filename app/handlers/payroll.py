@@ -1,6 +1,8 @@
-"""Service-task handlers of the draft review flow (processes/payroll.bpmn). Thin: each
-calls one function of app/services/payroll.py for the subject's draft."""
+"""Service-task handlers of the payroll flows: the draft review (processes/payroll.bpmn)
+and the signing and push of a batch (processes/payroll_batch.bpmn). Thin: each calls
+one function of app/services/payroll.py or payroll_batch.py for the subject."""
 from app.services import payroll as service
+from app.services import payroll_batch
 
 
 def payroll_draft_submitted(params: dict, ctx) -> dict:
@@ -19,9 +21,21 @@ def payroll_draft_approved(params: dict, ctx) -> dict:
     return {"status": service.mark_approved(ctx.subject["draft_id"], ctx.actor_id).status}
 
 
+def payroll_signatures_valid(params: dict, ctx) -> dict:
+    """After each 去签署: the signatures so far are intact, trusted and the right people's."""
+    payroll_batch.check_signatures(ctx.subject["batch_id"], int(params.get("required") or 1))
+    return {"ok": True}
+
+
+def payroll_push_to_bank(params: dict, ctx) -> dict:
+    return {"message_id": payroll_batch.push(ctx.subject["batch_id"]).message_id}
+
+
 HANDLERS: dict = {
     "payroll_draft_submitted": payroll_draft_submitted,
     "payroll_draft_sub_approved": payroll_draft_sub_approved,
     "payroll_draft_returned": payroll_draft_returned,
     "payroll_draft_approved": payroll_draft_approved,
+    "payroll_signatures_valid": payroll_signatures_valid,
+    "payroll_push_to_bank": payroll_push_to_bank,
 }

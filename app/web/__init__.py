@@ -12,8 +12,13 @@ SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 def register_blueprints(app):
     from app.web import admin, allocation, auth, datacenter, enterprise, home, inbox, projects, site, staff, worker
+    from app.web import separation
 
     for module in (auth, home, enterprise, projects, admin, inbox, worker, datacenter, staff, site, allocation):
+        app.register_blueprint(module.bp)
+    app.register_blueprint(separation.bp)
+    from app.web import onsite, onsite_settings, worker_site  # on site: staff pages, settings, the worker's phone
+    for module in (onsite, onsite_settings, worker_site):
         app.register_blueprint(module.bp)
 
     @app.template_filter("local_time")

@@ -48,7 +48,7 @@ def _row(e: Employment) -> dict:
     """What the list and the detail page show of one employment (ID number masked)."""
     person = e.person
     return {
-        "id": e.id, "name": person.name, "status": e.status,
+        "id": e.id, "person_id": e.person_id, "name": person.name, "status": e.status,
         "id_number": mask_id_number(person.id_number) if person.id_number else "",
         "status_label": STATUS_LABELS.get(e.status, e.status), "badge": STATUS_BADGES.get(e.status, "text-bg-light"),
         "identity": IDENTITY_LABELS.get(e.identity, "") if e.identity else "",
@@ -69,9 +69,11 @@ def index(eid: int):
     q = (request.args.get("q") or "").strip()[:64]
     page = paginate(employment_service.list_employees(enterprise, status=status or None, name=q or None))
     counts = employment_service.status_counts(enterprise)
+    from app.web.separation import agreement_count  # imported here: separation uses this module's labels
     return render_template("staff/index.html", enterprise=enterprise, page=page,
                            rows=[_row(e) for e in page.items], status=status, q=q, counts=counts,
-                           total=sum(counts.values()), status_labels=STATUS_LABELS)
+                           total=sum(counts.values()), status_labels=STATUS_LABELS,
+                           agreements=agreement_count(current_user, enterprise))
 
 
 @bp.route("/new", methods=["GET", "POST"])

@@ -1,0 +1,258 @@
+"""Payroll (DOMAIN §8), second half: 【生成汇总表】 with the summary PDF, the two
+signatures (the GC PM's, then the GC enterprise's), the push to the bank, the bank's
+receipt, and a follow-up batch for lines the bank could not pay.
+
+The steps after the summary run in processes/payroll_batch.bpmn (one instance per
+batch): each signature completes its user task; the flow then checks the signatures
+and pushes. A signature is committed before its task is completed, so a push that
+fails (the bank unreachable) leaves the signed file in place and the instance in
+`error` for an administrator to retry.
+"""
+import logging
+from datetime import date
+
+from flask import current_app
+from sqlalchemy import select
+
+from app.extensions import db
+from app.models import Allocation, BankBatch, Enterprise, HumanTask, PayrollDraft, PayrollLine, User
+from app.models.types import utcnow
+from app.services import audit, bank, payroll_pdf, roles, signing
+from app.services.errors import Conflict, Forbidden, NotFound, RuleViolation
+from app.services.i18n import N_
+from app.services.job_types import job_type_name
+from app.services.payroll import is_gc_pm
+from app.workflow import runtime
+
+PROCESS = "payroll_batch"
+PM_FIELD, ENTERPRISE_FIELD = payroll_pdf.PM_SIGNATURE_FIELD, payroll_pdf.ENTERPRISE_SIGNATURE_FIELD
+
+NOT_GC_PM = N_("只有施工总包在本项目的项目经理可以进行此操作")
+ALREADY_SUMMARIZED = N_("该批次已生成汇总表")
+NOT_ALL_APPROVED = N_("该批次还有工资支付表未经施工总包审核通过，不能生成汇总表")
+NO_DRAFTS = N_("该批次还没有工资支付表")
+CARD_MISSING = N_("以下人员未绑定银行卡：%(names)s")
+NOTHING_TO_SIGN = N_("该批次当前没有待签署的步骤")
+PM_SIGNS_FIRST = N_("请等待项目经理先签署")
+ENTERPRISE_SIGNS_NOW = N_("项目经理已签署，现在应由施工总包企业签署")
+NOT_A_SIGNER = N_("您不是该批次的签署人")
+NO_ID_NUMBER = N_("您的个人信息尚未核验，不能签署")
+SIGNATURES_INVALID = N_("汇总表的签名未通过校验，不能推送银行")
+RECEIPT_UNKNOWN = N_("回执对应的批次不存在")
+NOTHING_FAILED = N_("该批次没有支付失败的人员")
+NOT_PUSHED = N_("该批次尚未推送银行")
+
+log = logging.getLogger(__name__)
+
+
+def _require_gc_pm(user, project) -> None:
+    if not is_gc_pm(user, project):
+        raise Forbidden(NOT_GC_PM)
+
+
+def _lines(batch) -> list[PayrollLine]:
+    return [line for draft in batch.drafts for line in draft.lines]
+
+
+def _gc(batch) -> Enterprise:
+    return db.session.get(Enterprise, batch.project.gc_enterprise_id)
+
+
+# --- 生成汇总表 / 生成汇总文件 -----------------------------------------------------------------
+
+def summarize(actor, batch, pay_date: date | None = None) -> BankBatch:
+    """Every draft GC-approved → the lines' identities and cards are copied, the PDF is
+    made, and the signing flow starts. 409 otherwise."""
+    project = batch.project
+    _require_gc_pm(actor, project)
+    if batch.status != "open":
+        raise Conflict(ALREADY_SUMMARIZED)
+    if not batch.drafts:
+        raise Conflict(NO_DRAFTS)
+    if any(d.status != "approved" for d in batch.drafts):
+        raise Conflict(NOT_ALL_APPROVED)
+    lines = _lines(batch)
+    without_card = [line.person.name for line in lines if not line.person.bank_card_number]
+    if without_card:
+        raise RuleViolation(CARD_MISSING % {"names": "、".join(without_card[:20])})
+    for line in lines:
+        person = line.person
+        line.name, line.id_number, line.mobile = person.name, person.id_number, person.phone
+        line.bank_name, line.bank_card_number = person.bank_name, person.bank_card_number
+    batch.document = render(batch, pay_date)
+    batch.status, batch.summarized_at = "summarized", utcnow()
+    audit.record(actor, "payroll.summary", "bank_batch", batch.id, lines=len(lines))
+    subject = {"batch_id": batch.id, "project_id": project.id, "enterprise_id": project.gc_enterprise_id}
+    batch.process_instance_id = runtime.start(PROCESS, subject, actor).id
+    return batch
+
+
+def render(batch, pay_date: date | None = None) -> bytes:
+    project, gc = batch.project, _gc(batch)
+    employers = {d.id: d.enterprise.name for d in batch.drafts}
+    # The trade each worker was allocated with on this project (the latest allocation wins).
+    job_types = dict(db.session.execute(select(Allocation.person_id, Allocation.job_type).where(
+        Allocation.project_id == project.id).order_by(Allocation.id)).all())
+    return payroll_pdf.render_summary(payroll_pdf.Summary(
+        project_name=project.name, project_code=project.code, gc_name=gc.name, gc_uscc=gc.uscc,
+        wage_bank=project.wage_bank_name, wage_account_no=project.wage_account_no,
+        wage_account_name=project.wage_account_name, batch_no=batch.batch_no, pay_month=batch.pay_month,
+        period_start=batch.period_start, period_end=batch.period_end, pay_date=pay_date, generated_at=utcnow(),
+        lines=[payroll_pdf.Line(enterprise_name=employers[line.draft_id], name=line.name, id_number=line.id_number or "",
+                                mobile=line.mobile or "", job_type_name=job_type_name(job_types.get(line.person_id)) or "",
+                                days=line.days, gross_fen=line.gross_fen, deductions_fen=line.deductions_fen or 0,
+                                net_fen=line.net_fen) for line in _lines(batch)]))
+
+
+# --- 去签署 ------------------------------------------------------------------------------------
+
+def _open_step(batch) -> HumanTask | None:
+    if batch.process_instance_id is None:
+        return None
+    return db.session.scalar(select(HumanTask).where(
+        HumanTask.instance_id == batch.process_instance_id, HumanTask.status == "open",
+        HumanTask.task_key.in_(("pm_sign", "enterprise_sign"))).limit(1))
+
+
+def is_legal_rep(user, enterprise_id: int) -> bool:
+    return roles.has_role(user, roles.LEGAL_REP, enterprise_id=enterprise_id)
+
+
+def _roots() -> list[bytes]:
+    return signing.trust_roots_from_config(current_app.config)
+
+
+def sign(actor, batch, pkcs12: bytes, password: str) -> BankBatch:
+    """【去签署】 by whoever's turn it is: the GC PM, then the GC's legal representative.
+    The certificate and password are used for this call only."""
+    step = _open_step(batch)
+    gc = _gc(batch)
+    if step is None:
+        raise Conflict(NOTHING_TO_SIGN)
+    if step.task_key == "pm_sign":
+        if not is_gc_pm(actor, batch.project):
+            raise RuleViolation(PM_SIGNS_FIRST if is_legal_rep(actor, gc.id) else NOT_A_SIGNER, field="certificate")
+        if actor.person is None or not actor.person.id_number:
+            raise RuleViolation(NO_ID_NUMBER, field="certificate")
+        field, expected = PM_FIELD, actor.person.id_number
+    else:
+        if not is_legal_rep(actor, gc.id):
+            raise RuleViolation(ENTERPRISE_SIGNS_NOW if is_gc_pm(actor, batch.project) else NOT_A_SIGNER,
+                                field="certificate")
+        field, expected = ENTERPRISE_FIELD, gc.uscc
+    batch.document = signing.sign(batch.document, field, pkcs12, password, expected, _roots())
+    now = utcnow()
+    if field == PM_FIELD:
+        batch.status, batch.pm_signed_at, batch.pm_signed_by_id = "pm_signed", now, actor.id
+    else:
+        batch.status, batch.enterprise_signed_at, batch.enterprise_signed_by_id = "signed", now, actor.id
+    audit.record(actor, f"payroll.sign.{step.task_key}", "bank_batch", batch.id)
+    db.session.commit()  # the signature stays, whatever happens to the push
+    runtime.complete(step, actor, {"signed": True})
+    return batch
+
+
+def expected_signers(batch) -> list[tuple[str, str]]:
+    signers = []
+    if batch.pm_signed_by_id:
+        signers.append((PM_FIELD, db.session.get(User, batch.pm_signed_by_id).person.id_number))
+    if batch.enterprise_signed_by_id:
+        signers.append((ENTERPRISE_FIELD, _gc(batch).uscc))
+    return signers
+
+
+def check_signatures(batch_id: int, required: int) -> signing.Report:
+    """The flow's check after each signature: `required` signatures present, intact,
+    trusted, by the right people, the last covering the whole file."""
+    batch = db.session.get(BankBatch, batch_id)
+    expected = expected_signers(batch)
+    report = signing.validate(batch.document, _roots(), expected)
+    if len(expected) < required or not report.ok:
+        log.warning("batch %s signatures refused: %s", batch_id, report)
+        raise Conflict(SIGNATURES_INVALID)
+    return report
+
+
+# --- 推送银行 and the receipt -------------------------------------------------------------------
+
+def push(batch_id: int) -> bank.PushResult:
+    """Both signatures valid → the pain.001 file and the signed PDF go to the bank."""
+    batch = db.session.get(BankBatch, batch_id)
+    check_signatures(batch_id, required=2)
+    project = batch.project
+    message_id = bank.message_id_for(batch.batch_no, batch.attempt)
+    credits = [bank.Credit(end_to_end_id=str(line.id), name=line.name, account=line.bank_card_number,
+                           amount_fen=line.net_fen, remittance_info=f"{batch.pay_month}工资", bank=line.bank_name or "")
+               for line in _lines(batch) if line.net_fen > 0]
+    xml = bank.credit_transfer_xml(bank.Transfer(
+        batch_no=batch.batch_no, message_id=message_id, created_at=utcnow(), requested_date=utcnow().date(),
+        debtor_name=project.wage_account_name, debtor_account=project.wage_account_no,
+        debtor_bank=project.wage_bank_name, lines=credits))
+    result = bank.gateway_from_config(current_app.config).push(
+        bank.PushFiles(batch_no=batch.batch_no, message_id=message_id, xml=xml, pdf=batch.document))
+    batch.status, batch.pushed_at = "pushed", utcnow()
+    audit.record(None, "payroll.push", "bank_batch", batch.id, message_id=message_id, location=result.location)
+    return result
+
+
+def record_receipt(receipt: bank.Receipt) -> BankBatch:
+    """The bank's receipt marks each named line paid or failed (idempotent)."""
+    batch = db.session.scalar(select(BankBatch).where(BankBatch.batch_no == receipt.batch_no))
+    if batch is None or receipt.message_id != bank.message_id_for(batch.batch_no, batch.attempt):
+        raise NotFound(RECEIPT_UNKNOWN)
+    if batch.status not in ("pushed", "paid", "partially_paid"):
+        raise Conflict(NOT_PUSHED)
+    lines = {str(line.id): line for line in _lines(batch)}
+    for item in receipt.lines:
+        line = lines.get(item.end_to_end_id)
+        if line is None:
+            raise RuleViolation(RECEIPT_UNKNOWN, field="lines")
+        line.pay_status, line.pay_failure_reason = item.status, (item.reason or None if item.status == "failed" else None)
+    paid = [line for line in lines.values() if line.net_fen > 0]
+    batch.status = "paid" if all(line.pay_status == "paid" for line in paid) else "partially_paid"
+    audit.record(None, "payroll.receipt", "bank_batch", batch.id, status=batch.status,
+                 failed=sum(1 for line in paid if line.pay_status == "failed"))
+    return batch
+
+
+def follow_up(actor, batch) -> BankBatch:
+    """Failed lines, after the workers fixed their cards, into a new batch of the same
+    month (attempt + 1): already reviewed, so its drafts start approved."""
+    _require_gc_pm(actor, batch.project)
+    failed = [line for line in _lines(batch) if line.pay_status == "failed" and line.resent_in_batch_id is None]
+    if not failed:
+        raise Conflict(NOTHING_FAILED)
+    attempt = (db.session.scalar(select(BankBatch.attempt).where(
+        BankBatch.project_id == batch.project_id, BankBatch.pay_month == batch.pay_month)
+        .order_by(BankBatch.attempt.desc()).limit(1)) or 1) + 1
+    root = batch.batch_no.rsplit("-", 1)[0]
+    follow = BankBatch(project_id=batch.project_id, pay_month=batch.pay_month, attempt=attempt, parent_id=batch.id,
+                       batch_no=f"{root}-{attempt}", status="open", period_start=batch.period_start,
+                       period_end=batch.period_end, created_by_id=actor.id)
+    db.session.add(follow)
+    db.session.flush()
+    by_draft: dict[int, PayrollDraft] = {}
+    for line in failed:
+        old = line.draft
+        draft = by_draft.get(old.enterprise_id)
+        if draft is None:
+            draft = by_draft[old.enterprise_id] = PayrollDraft(
+                batch_id=follow.id, project_id=old.project_id, enterprise_id=old.enterprise_id, status="approved",
+                created_by_id=actor.id, submitted_at=utcnow(), approved_at=utcnow())
+            db.session.add(draft)
+            db.session.flush()
+        db.session.add(PayrollLine(draft_id=draft.id, person_id=line.person_id, days=line.days,
+                                   gross_fen=line.gross_fen, deductions_fen=line.deductions_fen, net_fen=line.net_fen))
+        line.resent_in_batch_id = follow.id
+    db.session.flush()
+    db.session.expire(follow, ["drafts"])
+    audit.record(actor, "payroll.follow_up", "bank_batch", follow.id, parent=batch.id, lines=len(failed))
+    return follow
+
+
+def wage_lines(person) -> list[PayrollLine]:
+    """工资条: the person's own lines in summarized batches, newest month first."""
+    return list(db.session.scalars(
+        select(PayrollLine).join(PayrollDraft).join(BankBatch)
+        .where(PayrollLine.person_id == person.id, BankBatch.status != "open")
+        .order_by(BankBatch.pay_month.desc(), BankBatch.attempt.desc(), PayrollLine.id)))

@@ -1,0 +1,182 @@
+"""The whole payroll through the API for a GC and one subcontractor: the sub's draft
+returned once then approved, the summary refused until every draft is GC-approved,
+the PM's and then the enterprise's PAdES signature, the push (pain.001 validated
+against the XSD, summing to the PDF's total), the bank's receipt with one failed line,
+and its follow-up batch. Then the refusals."""
+import io
+import json
+from datetime import date
+from pathlib import Path
+
+import pytest
+from lxml import etree
+from pypdf import PdfReader
+
+from app.services import bank, demo_ca, signing
+from app.services.payroll_pdf import format_yuan
+from tests.services.test_payroll_drafts import sign_ins, with_card
+from tests.support.factories import auth, token
+from tests.support.staffing import staffing
+
+PASSWORD = "证书密码2026"
+HMAC_KEY = "bank-shared-secret"
+
+
+@pytest.fixture
+def s(world, app, tmp_path):
+    ca = demo_ca.create_ca()
+    root = tmp_path / "ca.pem"
+    root.write_bytes(ca.cert_pem)
+    app.config.update(SIGNING_TRUST_ROOTS=[str(root)], BANK_HMAC_KEY=HMAC_KEY)
+    s = staffing(world, workers=1)
+    s.ca = ca
+    return s
+
+
+def call(client, method, url, tok, **kwargs):
+    return getattr(client, method)(url, headers=auth(tok), **kwargs)
+
+
+def task(client, tok, key):
+    [item] = [t for t in client.get("/api/v1/tasks", headers=auth(tok)).get_json()["items"] if t["task_key"] == key]
+    return item["id"]
+
+
+def complete(client, tok, key, decision="agree", comment=""):
+    response = client.post(f"/api/v1/tasks/{task(client, tok, key)}/complete",
+                           json={"data": {"decision": decision, "comment": comment}}, headers=auth(tok))
+    assert response.status_code == 200, response.get_json()
+
+
+def upload(client, tok, batch_id, p12, password=PASSWORD):
+    return client.post(f"/api/v1/bank-batches/{batch_id}/signatures", headers=auth(tok),
+                       data={"certificate": (io.BytesIO(p12), "cert.p12"), "password": password},
+                       content_type="multipart/form-data")
+
+
+def draft(client, tok, pid, batch_id, gross):
+    body = call(client, "post", f"/api/v1/projects/{pid}/payroll-drafts", tok,
+                json={"pay_month": "2026-11", "batch_id": batch_id}).get_json()
+    for line in body["lines"]:
+        assert call(client, "put", f"/api/v1/payroll-drafts/{body['id']}/lines/{line['id']}", tok,
+                    json={"gross_fen": gross, "deductions_fen": 100_00}).status_code == 200
+    assert call(client, "post", f"/api/v1/payroll-drafts/{body['id']}/submit", tok).status_code == 200
+    return body
+
+
+def approved_batch(client, s):
+    """Settlement day, batch, both drafts through review (the sub's returned once)."""
+    gc_pm, sub_pm, sub_hr = (token(client, u) for u in (s.gc.pm, s.sub.pm, s.sub.hr))
+    pid = s.project.id
+    call(client, "put", f"/api/v1/projects/{pid}/payroll-settings", gc_pm, json={"settlement_day": 25})
+    batch_id = call(client, "post", f"/api/v1/projects/{pid}/bank-batches", gc_pm,
+                    json={"pay_month": "2026-11"}).get_json()["id"]
+    for side in (s.gc, s.sub):
+        sign_ins(s.project, side.workers[0], [date(2026, 11, d) for d in (2, 3, 4, 5)])
+        with_card(side.workers[0])
+    draft(client, gc_pm, pid, batch_id, 1_200_00)
+    sub_draft = draft(client, sub_pm, pid, batch_id, 900_00)
+    complete(client, gc_pm, "gc_review")
+    summary = f"/api/v1/bank-batches/{batch_id}/summary"
+    assert call(client, "post", summary, gc_pm).status_code == 409  # the sub's draft is not through yet
+    complete(client, sub_hr, "sub_review", "reject", "天数有误")
+    assert call(client, "post", f"/api/v1/payroll-drafts/{sub_draft['id']}/submit", sub_pm).status_code == 200
+    complete(client, sub_hr, "sub_review")
+    assert call(client, "post", summary, gc_pm).status_code == 409  # GC level still open
+    complete(client, gc_pm, "gc_review")
+    return batch_id
+
+
+def test_the_whole_payroll_to_the_bank_and_back(client, s, app):
+    gc_pm, legal = token(client, s.gc.pm), token(client, s.gc.enterprise.legal_rep)
+    batch_id = approved_batch(client, s)
+    assert call(client, "post", f"/api/v1/bank-batches/{batch_id}/summary", token(client, s.gc.hr)).status_code == 403
+    made = call(client, "post", f"/api/v1/bank-batches/{batch_id}/summary", gc_pm)
+    assert made.status_code == 201 and made.get_json()["status"] == "summarized"
+    pdf = call(client, "get", f"/api/v1/bank-batches/{batch_id}/summary.pdf", legal)
+    assert pdf.status_code == 200 and pdf.data.startswith(b"%PDF")
+    text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf.data)).pages)
+    assert s.gc.workers[0].name in text and s.sub.workers[0].id_number in text
+
+    pm_cert = demo_ca.issue_person(s.ca, s.gc.pm_person.name, s.gc.pm_person.id_number, PASSWORD)
+    enterprise_cert = demo_ca.issue_enterprise(s.ca, s.gc.enterprise.name, s.gc.enterprise.uscc, PASSWORD)
+    assert upload(client, legal, batch_id, enterprise_cert).status_code == 422  # the PM signs first
+    signed = upload(client, gc_pm, batch_id, pm_cert)
+    assert signed.status_code == 201 and signed.get_json()["status"] == "pm_signed"
+    assert upload(client, gc_pm, batch_id, pm_cert).status_code == 422  # now it is the enterprise's turn
+    assert upload(client, legal, batch_id, pm_cert).status_code == 422  # the PM's certificate for the enterprise
+    done = upload(client, legal, batch_id, enterprise_cert)
+    assert done.status_code == 201, done.get_json()
+    assert done.get_json()["status"] == "pushed"
+
+    final = call(client, "get", f"/api/v1/bank-batches/{batch_id}/summary.pdf", gc_pm).data
+    report = signing.validate(final, [s.ca.cert_pem], [("pm_signature", s.gc.pm_person.id_number),
+                                                       ("enterprise_signature", s.gc.enterprise.uscc)])
+    assert report.ok, report
+    [folder] = Path(app.config["BANK_OUTBOX"]).iterdir()
+    xml = next(folder.glob("*.xml")).read_bytes()
+    bank.validate_xml(xml)
+    ns = {"p": bank.NS}
+    tree = etree.fromstring(xml)
+    amounts = [bank.parse_fen(a.text) for a in tree.iterfind(".//p:CdtTrfTxInf/p:Amt/p:InstdAmt", ns)]
+    assert amounts == [1_100_00, 800_00]
+    assert bank.parse_fen(tree.findtext(".//p:GrpHdr/p:CtrlSum", namespaces=ns)) == sum(amounts)
+    final_text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(final)).pages)
+    assert format_yuan(sum(amounts)) in final_text
+    assert next(folder.glob("*.pdf")).read_bytes() == final
+
+    ids = [e.text for e in tree.iterfind(".//p:CdtTrfTxInf/p:PmtId/p:EndToEndId", ns)]
+    batch_no = tree.findtext(".//p:GrpHdr/p:MsgId", namespaces=ns)
+    receipt = json.dumps({"batch_no": batch_no, "message_id": batch_no, "lines": [
+        {"end_to_end_id": ids[0], "status": "paid"},
+        {"end_to_end_id": ids[1], "status": "failed", "reason": "账户已销户"}]}).encode()
+    assert client.post("/api/v1/bank/receipts", data=receipt, content_type="application/json",
+                       headers={bank.SIGNATURE_HEADER: bank.sign(receipt, b"wrong")}).status_code == 401
+    ok = client.post("/api/v1/bank/receipts", data=receipt, content_type="application/json",
+                     headers={bank.SIGNATURE_HEADER: bank.sign(receipt, HMAC_KEY.encode())})
+    assert ok.status_code == 200 and ok.get_json()["status"] == "partially_paid"
+
+    sub_worker = s.sub.workers[0]
+    wages = call(client, "get", "/api/v1/me/wages", token(client, sub_worker.user)).get_json()["items"]
+    assert [(w["net_fen"], w["pay_status"]) for w in wages] == [(800_00, "failed")]
+    sub_worker.bank_card_number = "6222021001115556667"  # the worker fixes the card
+    from app.extensions import db
+    db.session.commit()
+    follow = call(client, "post", f"/api/v1/bank-batches/{batch_id}/follow-up", gc_pm)
+    assert follow.status_code == 201 and follow.get_json()["batch_no"].endswith("-2")
+    assert call(client, "post", f"/api/v1/bank-batches/{batch_id}/follow-up", gc_pm).status_code == 409
+    follow_id = follow.get_json()["id"]
+    assert call(client, "post", f"/api/v1/bank-batches/{follow_id}/summary", gc_pm).status_code == 201
+    assert upload(client, gc_pm, follow_id, pm_cert).status_code == 201
+    assert upload(client, legal, follow_id, enterprise_cert).get_json()["status"] == "pushed"
+    follow_no = follow.get_json()["batch_no"]
+    [resent_folder] = [p for p in Path(app.config["BANK_OUTBOX"]).iterdir() if p.name.startswith(follow_no)]
+    resent = etree.fromstring(next(resent_folder.glob("*.xml")).read_bytes())
+    accounts = [e.text for e in resent.iterfind(".//p:CdtrAcct/p:Id/p:Othr/p:Id", ns)]
+    assert accounts == ["6222021001115556667"]
+
+
+def test_untrusted_certificates_and_a_changed_file_are_refused(client, s):
+    gc_pm, legal = token(client, s.gc.pm), token(client, s.gc.enterprise.legal_rep)
+    batch_id = approved_batch(client, s)
+    call(client, "post", f"/api/v1/bank-batches/{batch_id}/summary", gc_pm)
+    stranger = demo_ca.create_ca("某不受信任CA")
+    untrusted = demo_ca.issue_person(stranger, s.gc.pm_person.name, s.gc.pm_person.id_number, PASSWORD)
+    refused = upload(client, gc_pm, batch_id, untrusted)
+    assert refused.status_code == 422 and "certificate" in refused.get_json()["errors"]
+    assert upload(client, gc_pm, batch_id, b"not a certificate").status_code == 422
+    pm_cert = demo_ca.issue_person(s.ca, s.gc.pm_person.name, s.gc.pm_person.id_number, PASSWORD)
+    assert upload(client, gc_pm, batch_id, pm_cert, password="wrong").status_code == 422
+    assert upload(client, gc_pm, batch_id, pm_cert).status_code == 201
+
+    from app.extensions import db
+    from app.models import BankBatch
+    batch = db.session.get(BankBatch, batch_id)
+    batch.document = batch.document.replace(b"%PDF-1.3", b"%PDF-1.4", 1) if b"%PDF-1.3" in batch.document[:10] \
+        else b"%PDF-1.7" + batch.document[8:]  # one byte inside the PM's signed range
+    db.session.commit()
+    enterprise_cert = demo_ca.issue_enterprise(s.ca, s.gc.enterprise.name, s.gc.enterprise.uscc, PASSWORD)
+    response = upload(client, legal, batch_id, enterprise_cert)
+    assert response.status_code == 409  # the flow's check refuses: nothing leaves for the bank
+    assert not Path(client.application.config["BANK_OUTBOX"]).exists() or \
+        not any(Path(client.application.config["BANK_OUTBOX"]).iterdir())

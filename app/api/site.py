@@ -159,7 +159,10 @@ def _day() -> date:
     try:
         if len(raw) != 10:  # fromisoformat also takes 20261122 and week dates
             raise ValueError(raw)
-        return date.fromisoformat(raw)
+        day = date.fromisoformat(raw)
+        if not 2000 <= day.year <= 2099:  # the day's UTC bounds must stay representable
+            raise ValueError(raw)
+        return day
     except ValueError:
         raise ApiProblem(400, gettext("日期格式应为 YYYY-MM-DD"), errors={"date": gettext("日期格式应为 YYYY-MM-DD")}) from None
 

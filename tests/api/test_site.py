@@ -158,3 +158,10 @@ def test_a_person_without_a_record_has_no_code(client, world):
     assert response.status_code in (404, 200)
     if response.status_code == 200:  # an admin created with a person record
         assert response.get_json()["token"]
+
+
+@pytest.mark.parametrize("bad", ["0001-01-01", "9999-12-31", "2026-02-30", "20261122", "2026-W47-1", "x"])
+def test_list_dates_out_of_range_are_a_clear_400(client, s, bad):
+    for kind in ("signins", "attendance", "entries"):
+        response = client.get(f"/api/v1/projects/{s.project.id}/{kind}?date={bad}", headers=auth(token(client, s.gc.pm)))
+        assert response.status_code == 400 and "date" in response.get_json()["errors"]

@@ -1,6 +1,7 @@
 """On site (API.md "On site", signin-location, signin-officers): the personal
 construction code, scans, the worker's sign-in and site-code attendance, exits, the
 sign-in point and officers, and the daily lists."""
+import re
 from datetime import date
 
 from flask import g, request
@@ -157,7 +158,7 @@ def _day() -> date:
     if not raw:
         return today_in_shanghai()
     try:
-        if len(raw) != 10:  # fromisoformat also takes 20261122 and week dates
+        if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", raw):  # fromisoformat also takes 20261122, 2026-W47-1
             raise ValueError(raw)
         day = date.fromisoformat(raw)
         if not 2000 <= day.year <= 2099:  # the day's UTC bounds must stay representable

@@ -24,7 +24,8 @@ setup: $(STAMP) app/translations/en/LC_MESSAGES/messages.mo
 demo: setup
 	$(FLASK) db upgrade
 	$(FLASK) demo-data
-	$(FLASK) scheduler run & scheduler=$$!; trap 'kill $$scheduler 2>/dev/null' EXIT INT TERM; \
+	export SIGNING_TRUST_ROOTS=$${SIGNING_TRUST_ROOTS:-$(CURDIR)/instance/demo-certificates/demo-ca.pem}; \
+	  $(FLASK) scheduler run & scheduler=$$!; trap 'kill $$scheduler 2>/dev/null' EXIT INT TERM; \
 	  $(FLASK) run --host 127.0.0.1 --port 5000
 
 ## The test suite on SQLite (TEST_DATABASE_URL=postgresql://... runs it on PostgreSQL)

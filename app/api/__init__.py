@@ -15,7 +15,7 @@ def _api_problem(error: ApiProblem):
 
 @bp.errorhandler(DomainError)
 def _domain_error(error: DomainError):
-    message = gettext(error.message)
+    message = gettext(error.message, **error.params)
     errors = {error.field: message} if error.field else None
     return problem_response(error.status, message, errors)
 

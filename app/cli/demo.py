@@ -5,16 +5,18 @@ for every role, verified registrations and current employments. Every demo accou
 password is DEMO_PASSWORD (see README.md).
 """
 import io
-from datetime import date, datetime, timezone
+from datetime import date, datetime, timedelta, timezone
+from pathlib import Path
 
 import click
 from flask import current_app
 from PIL import Image, ImageDraw
 
 from app.extensions import db
-from app.models import Employment, Registration
+from app.models import Employment, Registration, SignIn
 from app.models.projects import LABOR_SUBCONTRACTOR, SPECIALIST_SUBCONTRACTOR
-from app.services import accounts, allocation, enterprises, idcard, projects, roles, signin, uploads, uscc
+from app.services import (accounts, allocation, bankcard, calendar, demo_ca, enterprises, idcard, payroll,
+                          projects, roles, signin, site, uploads, uscc)
 
 DEMO_PASSWORD = "demo2026"
 
@@ -85,6 +87,47 @@ def _id_number(region: str, birth: str, seq: str) -> str:
     return first17 + idcard.check_character(first17)
 
 
+def _payroll_ready(people, project) -> None:
+    """Bank cards for every worker, settlement day 25 on the first project, and the GC
+    workers' sign-ins on the working days of the current pay period so far, so that the
+    GC PM can 【新增编制】 straight away."""
+    for n, username in enumerate(("worker1", "worker2", "worker3", "worker4", "worker5", "worker6"), start=1):
+        body = f"621700121002{n:06d}"
+        person = people[username].person
+        person.bank_name, person.bank_card_number = "中国建设银行上海分行", body + bankcard.luhn_check_digit(body)
+    payroll.set_settlement_day(people["gc_pm"], project, "25")
+    today = calendar.today_in_shanghai()
+    start, _ = payroll.period("25", today.strftime("%Y-%m") if today.day <= 25 else
+                              (today.replace(day=28) + timedelta(days=4)).strftime("%Y-%m"))
+    officer = people["worker4"].person
+    for username in ("worker4", "worker5"):
+        person = people[username].person
+        allocation = site.allocation_on(person.id, project.id)
+        day = start
+        while day < today:
+            if calendar.is_working_day(day):
+                db.session.add(SignIn(project_id=project.id, person_id=person.id, allocation_id=allocation.id,
+                                      enterprise_id=allocation.enterprise_id, work_date=day, method="officer_scan",
+                                      officer_person_id=officer.id))
+            day += timedelta(days=1)
+    db.session.commit()
+
+
+def _demo_certificates(people, gc) -> Path:
+    """A demo CA and PKCS#12 files for the GC PM (ID number) and the GC (USCC), for
+    【去签署】; `make demo` trusts this CA through SIGNING_TRUST_ROOTS."""
+    folder = Path(current_app.instance_path) / "demo-certificates"
+    folder.mkdir(parents=True, exist_ok=True)
+    ca = demo_ca.create_ca()
+    pm = people["gc_pm"].person
+    files = {"demo-ca.pem": ca.cert_pem,
+             "gc_pm.p12": demo_ca.issue_person(ca, pm.name, pm.id_number, DEMO_PASSWORD),
+             "gc_enterprise.p12": demo_ca.issue_enterprise(ca, gc.name, gc.uscc, DEMO_PASSWORD)}
+    for name, data in files.items():
+        (folder / name).write_bytes(data)
+    return folder
+
+
 @click.command("demo-data")
 def demo_data():
     """Load the demo world (once; a second run changes nothing)."""
@@ -138,4 +181,7 @@ def demo_data():
     allocation.allocate(gc_pm, first, [people["worker4"].person.id, people["worker5"].person.id], "worker")
     signin.appoint_officer(gc_pm, first, people["worker4"].person.id)
     db.session.commit()
+    _payroll_ready(people, first)
+    folder = _demo_certificates(people, made["gc"])
+    click.echo(f"demo signing certificates (password {DEMO_PASSWORD}) are in {folder}")
     click.echo(f"demo data loaded; every demo account's password is {DEMO_PASSWORD}")

@@ -7,10 +7,11 @@ Messages are Chinese msgids, translated where they are shown.
 class DomainError(Exception):
     status = 422
 
-    def __init__(self, message: str, field: str | None = None):
+    def __init__(self, message: str, field: str | None = None, **params):
         super().__init__(message)
-        self.message = message
+        self.message = message  # a msgid; shown as gettext(message, **params)
         self.field = field
+        self.params = params
 
 
 class RuleViolation(DomainError):

@@ -203,7 +203,7 @@ def submit(actor, draft) -> PayrollDraft:
         raise RuleViolation(AMOUNTS_MISSING)
     without_card = missing_cards(draft)
     if without_card:
-        raise RuleViolation(NO_BANK_CARD % {"names": "、".join(p.name for p in without_card[:20])})
+        raise RuleViolation(NO_BANK_CARD, names="、".join(p.name for p in without_card[:20]))
     draft.submitted_at = utcnow()
     audit.record(actor, "payroll.submit", "payroll_draft", draft.id)
     if draft.status == "drafting":

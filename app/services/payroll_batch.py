@@ -74,7 +74,7 @@ def summarize(actor, batch, pay_date: date | None = None) -> BankBatch:
     lines = _lines(batch)
     without_card = [line.person.name for line in lines if not line.person.bank_card_number]
     if without_card:
-        raise RuleViolation(CARD_MISSING % {"names": "、".join(without_card[:20])})
+        raise RuleViolation(CARD_MISSING, names="、".join(without_card[:20]))
     for line in lines:
         person = line.person
         line.name, line.id_number, line.mobile = person.name, person.id_number, person.phone

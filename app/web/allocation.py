@@ -102,7 +102,7 @@ def run_allocation(project: Project, role: str, job_type: str) -> list[dict] | N
         results = service.allocate(current_user, project, ids, role, job_type or None)
     except DomainError as error:
         db.session.rollback()
-        flash(gettext(error.message), "danger")
+        flash(gettext(error.message, **error.params), "danger")
         return None
     names = dict(db.session.execute(select(Person.id, Person.name).where(Person.id.in_(ids))).all())
     allocation_ids = [r.allocation_id for r in results if r.allocation_id]
@@ -209,7 +209,7 @@ def designate(eid: int):
         db.session.commit()
     except DomainError as error:
         db.session.rollback()
-        flash(gettext(error.message), "danger")
+        flash(gettext(error.message, **error.params), "danger")
         return back
     flash(gettext("已指定%(name)s为%(enterprise)s在本项目的项目经理。", name=person.name, enterprise=enterprise.name),
           "success")

@@ -24,7 +24,7 @@ def require(action: str, obj=None):
 def show_domain_error(form, error: DomainError):
     """Puts a rule's refusal next to its field, or at the top of the page."""
     db.session.rollback()
-    message = gettext(error.message)
+    message = gettext(error.message, **error.params)
     field = getattr(form, error.field, None) if error.field else None
     if field is not None:
         field.errors = list(field.errors) + [message]

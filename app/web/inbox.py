@@ -176,7 +176,7 @@ def _complete_one(task_id: int, data: dict) -> str | None:
         return gettext("%(task)s：已提交，但后续流程处理出错，管理员将尽快处理", task=label)
     except DomainError as error:
         db.session.rollback()
-        return gettext("%(task)s：%(reason)s", task=label, reason=gettext(error.message))
+        return gettext("%(task)s：%(reason)s", task=label, reason=gettext(error.message, **error.params))
     return None
 
 
@@ -244,7 +244,7 @@ def _complete_from_page(row: HumanTask, form):
         return redirect(url_for(".index"))
     except DomainError as error:
         db.session.rollback()
-        flash(gettext(error.message), "danger")
+        flash(gettext(error.message, **error.params), "danger")
         return redirect(url_for(".task", task_id=row.id))
     # A task form may name its own outcome, e.g. 聘用登记 → "聘用成功".
     flash(str(getattr(form, "success_message", "") or gettext("已处理")), "success")
@@ -277,7 +277,7 @@ def _claim_action(row: HumanTask, action, success: str):
         db.session.commit()
     except TaskConflict as conflict:
         db.session.rollback()
-        flash(gettext(conflict.message), "warning")
+        flash(gettext(conflict.message, **conflict.params), "warning")
         return redirect(url_for(".index") if row.status != "open" else url_for(".task", task_id=row.id))
     flash(success, "success")
     return redirect(url_for(".task", task_id=row.id))

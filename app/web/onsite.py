@@ -105,7 +105,7 @@ def _scan_once(project: Project, form: ScanForm) -> None:
         db.session.commit()
     except DomainError as error:
         db.session.rollback()
-        flash(gettext(error.message), "danger")
+        flash(gettext(error.message, **error.params), "danger")
         return
     message = gettext(outcome.message, name=outcome.person.name, project=project.name)
     flash(message, "success" if outcome.created else "info")
@@ -132,7 +132,7 @@ def exits(pid: int):
         db.session.commit()
     except DomainError as error:
         db.session.rollback()
-        flash(gettext(error.message), "danger")
+        flash(gettext(error.message, **error.params), "danger")
         return back
     names = dict(db.session.execute(select(Person.id, Person.name)
                                     .where(Person.id.in_([r.person_id for r in results]))).all())

@@ -68,7 +68,7 @@ def add_officer(pid: int):
             db.session.commit()
         except DomainError as error:
             db.session.rollback()
-            flash(gettext(error.message), "danger")
+            flash(gettext(error.message, **error.params), "danger")
         else:
             flash(gettext("已授权%(name)s为班前签到员", name=allocation.person.name), "success")
             return redirect(url_for(".roles", pid=pid))
@@ -89,7 +89,7 @@ def revoke_officer(pid: int, person_id: int):
         db.session.commit()
     except DomainError as error:
         db.session.rollback()
-        flash(gettext(error.message), "danger")
+        flash(gettext(error.message, **error.params), "danger")
     else:
         flash(gettext("已撤销%(name)s的班前签到员授权", name=person.name), "success")
     return redirect(url_for(".roles", pid=pid))

@@ -79,7 +79,7 @@ def _complete(row: HumanTask, data: dict) -> str | None:
         return gettext("已提交，但后续流程处理出错，管理员将尽快处理")
     except DomainError as error:
         db.session.rollback()
-        return gettext(error.message)
+        return gettext(error.message, **error.params)
     return None
 
 
@@ -159,7 +159,7 @@ def withdraw():
         db.session.commit()
     except DomainError as error:
         db.session.rollback()
-        flash(gettext(error.message), "warning")
+        flash(gettext(error.message, **error.params), "warning")
     else:
         flash(gettext("已撤回离职申请，聘用关系保持在职。"), "success")
     return redirect(url_for(".employment"))
@@ -263,7 +263,7 @@ def cancel_dismissal(eid: int, person_id: int):
         db.session.commit()
     except DomainError as error:
         db.session.rollback()
-        flash(gettext(error.message), "warning")
+        flash(gettext(error.message, **error.params), "warning")
     else:
         flash(gettext("已撤销对%(name)s的解聘，恢复在职。", name=separation.person.name), "success")
     status = request.form.get("status", "")

@@ -199,7 +199,7 @@ def _complete_one(project: Project, task_id: int, data: dict) -> str | None:
         return gettext("%(task)s：已提交，但后续流程处理出错，管理员将尽快处理", task=label)
     except DomainError as error:
         db.session.rollback()
-        return gettext("%(task)s：%(reason)s", task=label, reason=gettext(error.message))
+        return gettext("%(task)s：%(reason)s", task=label, reason=gettext(error.message, **error.params))
     return None
 
 

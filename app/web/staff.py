@@ -88,7 +88,7 @@ def new(eid: int):
             db.session.commit()
         except DomainError as error:
             db.session.rollback()
-            refusal = gettext(error.message)
+            refusal = gettext(error.message, **error.params)
         else:
             flash(gettext("已向%(name)s发送聘用确认，待本人在【消息通知】中同意后进行聘用登记。",
                           name=form.name.data), "success")

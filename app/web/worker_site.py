@@ -100,7 +100,7 @@ def signin_page():
             db.session.commit()
         except DomainError as error:
             db.session.rollback()
-            flash(gettext(error.message), "danger")
+            flash(gettext(error.message, **error.params), "danger")
         else:
             message = signin.SIGNED_IN if created else signin.ALREADY_SIGNED_IN
             flash(gettext(message, name=person.name), "success" if created else "info")
@@ -128,7 +128,7 @@ def attendance():
             db.session.commit()
         except DomainError as error:
             db.session.rollback()
-            flash(gettext(error.message), "danger")
+            flash(gettext(error.message, **error.params), "danger")
         else:
             project = db.session.get(Project, outcome.record.project_id)
             flash(gettext(outcome.message, name=person.name, project=project.name),

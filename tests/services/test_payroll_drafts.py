@@ -131,7 +131,8 @@ def test_submission_needs_every_amount_and_every_bank_card(s, batch):
     with_card(a)
     with pytest.raises(RuleViolation) as no_card:
         payroll.submit(s.gc.pm, draft)
-    assert b.name in no_card.value.message and a.name not in no_card.value.message
+    assert no_card.value.message == payroll.NO_BANK_CARD
+    assert b.name in no_card.value.params["names"] and a.name not in no_card.value.params["names"]
     with_card(b)
     payroll.submit(s.gc.pm, draft)
     db.session.commit()

@@ -21,6 +21,11 @@ def payroll_draft_approved(params: dict, ctx) -> dict:
     return {"status": service.mark_approved(ctx.subject["draft_id"], ctx.actor_id).status}
 
 
+def payroll_summary_file(params: dict, ctx) -> dict:
+    """生成汇总文件: the PDF of every line, before anyone signs."""
+    return {"bytes": len(payroll_batch.make_summary_file(ctx.subject["batch_id"]).document)}
+
+
 def payroll_signatures_valid(params: dict, ctx) -> dict:
     """After each 去签署: the signatures so far are intact, trusted and the right people's."""
     payroll_batch.check_signatures(ctx.subject["batch_id"], int(params.get("required") or 1))
@@ -36,6 +41,7 @@ HANDLERS: dict = {
     "payroll_draft_sub_approved": payroll_draft_sub_approved,
     "payroll_draft_returned": payroll_draft_returned,
     "payroll_draft_approved": payroll_draft_approved,
+    "payroll_summary_file": payroll_summary_file,
     "payroll_signatures_valid": payroll_signatures_valid,
     "payroll_push_to_bank": payroll_push_to_bank,
 }

@@ -79,11 +79,20 @@ def summarize(actor, batch, pay_date: date | None = None) -> BankBatch:
         person = line.person
         line.name, line.id_number, line.mobile = person.name, person.id_number, person.phone
         line.bank_name, line.bank_card_number = person.bank_name, person.bank_card_number
-    batch.document = render(batch, pay_date)
     batch.status, batch.summarized_at = "summarized", utcnow()
     audit.record(actor, "payroll.summary", "bank_batch", batch.id, lines=len(lines))
     subject = {"batch_id": batch.id, "project_id": project.id, "enterprise_id": project.gc_enterprise_id}
+    db.session.flush()  # the flow's first step (生成汇总文件) reads the copied lines
     batch.process_instance_id = runtime.start(PROCESS, subject, actor).id
+    return batch
+
+
+def make_summary_file(batch_id: int) -> BankBatch:
+    """【生成汇总文件】, the signing flow's first step: the PDF every signature will cover."""
+    batch = db.session.get(BankBatch, batch_id)
+    if batch.status != "summarized" or batch.document is not None:
+        raise Conflict(ALREADY_SUMMARIZED)
+    batch.document = render(batch)
     return batch
 
 

@@ -20,6 +20,9 @@ def register_blueprints(app):
     from app.web import onsite, onsite_settings, worker_site  # on site: staff pages, settings, the worker's phone
     for module in (onsite, onsite_settings, worker_site):
         app.register_blueprint(module.bp)
+    from app.web import payroll, payroll_batches, payroll_drafts, payroll_wages  # 工资支付编制 and 工资条
+    for module in (payroll, payroll_drafts, payroll_batches, payroll_wages):
+        app.register_blueprint(module.bp)
 
     @app.template_filter("local_time")
     def local_time(value, fmt="%Y-%m-%d %H:%M"):

@@ -19,6 +19,7 @@ from app.workflow import inbox, runtime
 from app.workflow.errors import TaskConflict, WorkflowFailure
 from app.workflow.registry import REGISTRY
 from app.web.helpers import paginate
+from app.web.payroll import task_handoff as payroll_handoff
 
 bp = Blueprint("inbox", __name__, url_prefix="/inbox")
 
@@ -26,7 +27,8 @@ BPMNDI = "http://www.omg.org/spec/BPMN/20100524/DI"
 DUE_CHOICES = ("overdue", "1", "3", "7")
 BULK_LIMIT = 100
 MAX_ID = 2**31 - 1  # larger ids cannot exist, and SQLite overflows on them
-SUBJECT_LABELS = {"person_id": _l("人员编号"), "enterprise_id": _l("企业编号"), "project_id": _l("项目编号")}
+SUBJECT_LABELS = {"person_id": _l("人员编号"), "enterprise_id": _l("企业编号"), "project_id": _l("项目编号"),
+                  "batch_id": _l("银行交换批次编号"), "draft_id": _l("工资支付表编号")}
 TASK_STATUS_LABELS = {"open": _l("待处理"), "suspended": _l("流程已暂停"), "completed": _l("已处理"),
                       "withdrawn": _l("已撤回")}
 
@@ -212,8 +214,12 @@ def _task_form(row: HumanTask):
 @login_required
 def task(task_id: int):
     row = _my_task(task_id)
-    form = _task_form(row)
+    handoff = payroll_handoff(row)  # payroll tasks done on their own pages, never with the generic form
+    form = None if handoff and handoff["replaces_form"] else _task_form(row)
     if request.method == "POST":
+        if handoff and handoff["replaces_form"]:
+            flash(handoff["text"], "info")
+            return redirect(handoff["url"])
         if form is None:
             flash(gettext("该待办的表单暂不可用，请联系管理员。"), "danger")
             return redirect(url_for(".task", task_id=row.id))
@@ -226,7 +232,7 @@ def task(task_id: int):
     return render_template("inbox/task.html", task=row, form=form, now=utcnow(), title=inbox_title(current_user),
                            process_name=process_names([row.process_key])[row.process_key],
                            subject_ids=_subject_ids(row.subject) if is_staff(current_user) else [],
-                           status_label=TASK_STATUS_LABELS.get(row.status),
+                           status_label=TASK_STATUS_LABELS.get(row.status), handoff=handoff,
                            show_diagram=has_diagram(definition.bpmn_xml))
 
 

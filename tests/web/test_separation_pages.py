@@ -18,7 +18,15 @@ from tests.support.factories import csrf_from, log_in, submit
 from tests.support.site import confirmed
 from tests.support.staffing import employee, staffing
 
-APPLIED = datetime(2026, 11, 23, 1, 0, tzinfo=timezone.utc)  # 09:00 in Shanghai
+# 09:00 in Shanghai, tomorrow: session cookies signed now must not look as if they came
+# from the future (itsdangerous refuses those), so the story may only move forward.
+APPLIED = (datetime.now(timezone.utc) + timedelta(days=1)).replace(
+    hour=1, minute=0, second=0, microsecond=0)
+SHANGHAI = timezone(timedelta(hours=8))
+
+
+def shanghai(moment: datetime) -> str:
+    return moment.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M")
 ME = "/me/employment"
 
 
@@ -113,8 +121,8 @@ def test_applying_asks_for_confirmation_then_shows_when_immediate_resignation_op
         done = post(browser, f"{ME}/resign", {"reason": "回老家发展", "step": "confirm"}, page_url=f"{ME}/resign")
     html = text_of(done)
     assert "离职申请已提交，等待企业同意" in html and "回老家发展" in html
-    assert "2026-11-23 09:00" in html  # applied at, in Shanghai
-    assert "2026-11-24 09:00（北京时间）起【立即离职】" in html
+    assert shanghai(APPLIED) in html  # applied at, in Shanghai
+    assert f"{shanghai(APPLIED + timedelta(hours=24))}（北京时间）起【立即离职】" in html
     assert 'data-testid="withdraw"' in html and 'data-testid="immediate"' not in html
     assert status_of(worker) == "resigning"
 
@@ -283,7 +291,7 @@ def test_the_enterprise_agrees_to_resignations_one_or_several(app, s):
     staff_list = page(browser, staff_url(s.gc, "staff/"))
     assert re.search(r'data-testid="agreements-link">解聘待确认 <span[^>]*>2</span>', staff_list)
     html = page(browser, staff_url(s.gc, "resignations"))
-    assert first.name in html and "回老家发展" in html and "身体原因" in html and "2026-11-23 09:00" in html
+    assert first.name in html and "回老家发展" in html and "身体原因" in html and shanghai(APPLIED) in html
     assert first.id_number not in html
     tasks = db.session.scalars(select(HumanTask.id).where(HumanTask.task_key == "enterprise_agree")
                                .order_by(HumanTask.id)).all()

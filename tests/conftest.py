@@ -39,7 +39,8 @@ def _pg_admin_conninfo(url: str) -> str:
 def database_url(tmp_path_factory, worker_id):
     """A freshly migrated database for this worker, built with `flask db upgrade`."""
     if PG_SERVER:
-        name = "rn_test_" + re.sub(r"\W", "", worker_id)
+        # the pid keeps two runs at once (two checkouts, CI beside a developer) apart
+        name = "rn_test_" + re.sub(r"\W", "", worker_id) + f"_{os.getpid()}"
         with psycopg.connect(_pg_admin_conninfo(PG_SERVER), autocommit=True) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
             conn.execute(f'CREATE DATABASE "{name}"')

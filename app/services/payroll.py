@@ -185,6 +185,9 @@ def set_line(actor, draft, line_id: int, gross_fen, deductions_fen) -> PayrollLi
     gross, deductions = _fen(gross_fen, "gross_fen"), _fen(deductions_fen or 0, "deductions_fen")
     if deductions > gross:
         raise RuleViolation(NEGATIVE_NET, field="deductions_fen")
+    if (line.gross_fen, line.deductions_fen) != (gross, deductions):  # wages: every change on record
+        audit.record(actor, "payroll.line", "payroll_line", line.id, draft_id=draft.id,
+                     gross_fen=gross, deductions_fen=deductions, was=[line.gross_fen, line.deductions_fen])
     line.gross_fen, line.deductions_fen, line.net_fen = gross, deductions, gross - deductions
     return line
 
@@ -194,9 +197,9 @@ def missing_cards(draft) -> list[Person]:
     return [line.person for line in draft.lines if not line.person.bank_card_number]
 
 
-def submit(actor, draft) -> PayrollDraft:
-    """【提交审核】: starts the review, or resubmits a returned draft."""
-    _drafter(actor, draft)
+def _check_submittable(draft) -> None:
+    """Checked on 【提交审核】 and again by the flow's own step, so a resubmission by any
+    route (the generic task API included) meets the same rules."""
     if draft.status not in EDITABLE_DRAFT or draft.batch.status != "open":
         raise Conflict(NOT_EDITABLE)
     if any(line.gross_fen is None for line in draft.lines):
@@ -204,6 +207,12 @@ def submit(actor, draft) -> PayrollDraft:
     without_card = missing_cards(draft)
     if without_card:
         raise RuleViolation(NO_BANK_CARD, names="、".join(p.name for p in without_card[:20]))
+
+
+def submit(actor, draft) -> PayrollDraft:
+    """【提交审核】: starts the review, or resubmits a returned draft."""
+    _drafter(actor, draft)
+    _check_submittable(draft)
     draft.submitted_at = utcnow()
     audit.record(actor, "payroll.submit", "payroll_draft", draft.id)
     if draft.status == "drafting":
@@ -233,6 +242,7 @@ def _draft_in(draft_id: int, *expected) -> PayrollDraft:
 
 def mark_submitted(draft_id: int) -> PayrollDraft:
     draft = _draft_in(draft_id, "drafting", "returned")
+    _check_submittable(draft)
     draft.status = "gc_review" if draft.enterprise_id == draft.batch.project.gc_enterprise_id else "sub_review"
     draft.review_comment = None
     return draft
@@ -260,8 +270,13 @@ def mark_approved(draft_id: int, actor_id) -> PayrollDraft:
     return draft
 
 
-def may_see_batch(user, batch) -> bool:
-    """GC staff of the project: its legal rep / HR, its PM; and administrators."""
-    gc = batch.project.gc_enterprise_id
-    return (roles.has_role(user, roles.ADMIN) or is_gc_pm(user, batch.project)
+def is_gc_side(user, project) -> bool:
+    """GC staff of the project — its legal rep / HR, its PM — and administrators: they see
+    every batch and every enterprise's draft."""
+    gc = project.gc_enterprise_id
+    return (roles.has_role(user, roles.ADMIN) or is_gc_pm(user, project)
             or any(roles.has_role(user, r, enterprise_id=gc) for r in roles.ENTERPRISE_ROLES))
+
+
+def may_see_batch(user, batch) -> bool:
+    return is_gc_side(user, batch.project)

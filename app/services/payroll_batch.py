@@ -131,6 +131,10 @@ def _roots() -> list[bytes]:
     return signing.trust_roots_from_config(current_app.config)
 
 
+_SIGNATURE_STATE = ("document", "status", "pm_signed_at", "pm_signed_by_id",
+                    "enterprise_signed_at", "enterprise_signed_by_id")
+
+
 def sign(actor, batch, pkcs12: bytes, password: str) -> BankBatch:
     """【去签署】 by whoever's turn it is: the GC PM, then the GC's legal representative.
     The certificate and password are used for this call only."""
@@ -149,6 +153,7 @@ def sign(actor, batch, pkcs12: bytes, password: str) -> BankBatch:
             raise RuleViolation(ENTERPRISE_SIGNS_NOW if is_gc_pm(actor, batch.project) else NOT_A_SIGNER,
                                 field="certificate")
         field, expected = ENTERPRISE_FIELD, gc.uscc
+    before = {name: getattr(batch, name) for name in _SIGNATURE_STATE}
     batch.document = signing.sign(batch.document, field, pkcs12, password, expected, _roots())
     now = utcnow()
     if field == PM_FIELD:
@@ -157,7 +162,17 @@ def sign(actor, batch, pkcs12: bytes, password: str) -> BankBatch:
         batch.status, batch.enterprise_signed_at, batch.enterprise_signed_by_id = "signed", now, actor.id
     audit.record(actor, f"payroll.sign.{step.task_key}", "bank_batch", batch.id)
     db.session.commit()  # the signature stays, whatever happens to the push
-    runtime.complete(step, actor, {"signed": True})
+    try:
+        runtime.complete(step, actor, {"signed": True})
+    except (Conflict, RuleViolation):
+        # The flow's own check refused the signed file and its step stayed open: take the
+        # signature back, or the field would be signed while the step still asks for it.
+        batch = db.session.get(BankBatch, batch.id)
+        for name, value in before.items():
+            setattr(batch, name, value)
+        audit.record(actor, f"payroll.sign.{step.task_key}.withdrawn", "bank_batch", batch.id)
+        db.session.commit()
+        raise
     return batch
 
 

@@ -18,7 +18,9 @@ Rules kept here:
 - Validation never touches the network (no fetching of CRLs, OCSP or certificates).
 """
 import asyncio
+import functools
 import re
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from io import BytesIO
@@ -112,6 +114,22 @@ def trust_roots_from_config(app_config) -> list[bytes]:
     return roots
 
 
+def _outside_event_loop(func):
+    """pyHanko's synchronous calls run their own event loop (asyncio.run), which fails inside
+    a thread whose loop is already running (an async server, Playwright's sync API): there the
+    call goes to a short-lived thread of its own instead of reporting a good signature broken."""
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        try:
+            asyncio.get_running_loop()
+        except RuntimeError:
+            return func(*args, **kwargs)
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            return pool.submit(func, *args, **kwargs).result()
+    return wrapper
+
+
+@_outside_event_loop
 def sign(pdf: bytes, field_name: str, pkcs12: bytes, password: str,
          expected_serial: str, trust_roots: list[bytes]) -> bytes:
     """Sign `pdf` into the field `field_name` as an incremental update; return the new file."""
@@ -138,6 +156,7 @@ def sign(pdf: bytes, field_name: str, pkcs12: bytes, password: str,
     return out.getvalue()
 
 
+@_outside_event_loop
 def validate(pdf: bytes, trust_roots: list[bytes], expected: list[tuple[str, str]]) -> Report:
     """Check every expected (field, identity) signature and how the file changed after each."""
     try:

@@ -75,13 +75,6 @@ def record_or_404(model, record_id: int):
     return record
 
 
-def is_gc_side(user, project) -> bool:
-    """The GC's legal rep / HR, its PM on the project, administrators: they see every draft."""
-    gc = project.gc_enterprise_id
-    return (roles.has_role(user, roles.ADMIN) or service.is_gc_pm(user, project)
-            or any(roles.has_role(user, r, enterprise_id=gc) for r in roles.ENTERPRISE_ROLES))
-
-
 def own_enterprises(user, project) -> set[int]:
     """The enterprises whose drafts on this project the user may see: where they are
     legal rep / HR, or PM on this project."""
@@ -92,7 +85,7 @@ def own_enterprises(user, project) -> set[int]:
 
 def may_see_draft(user, draft) -> bool:
     project = draft.batch.project
-    return is_gc_side(user, project) or draft.enterprise_id in own_enterprises(user, project)
+    return service.is_gc_side(user, project) or draft.enterprise_id in own_enterprises(user, project)
 
 
 def draft_or_deny(draft_id: int) -> PayrollDraft:
@@ -145,7 +138,7 @@ def _month_choices() -> list[str]:
 
 
 def _batch_rows(project: Project) -> list[dict]:
-    gc_side = is_gc_side(current_user, project)
+    gc_side = service.is_gc_side(current_user, project)
     mine = own_enterprises(current_user, project)
     batches = db.session.scalars(db.select(BankBatch).where(BankBatch.project_id == project.id)
                                  .order_by(BankBatch.pay_month.desc(), BankBatch.attempt.desc())).all()
@@ -171,7 +164,7 @@ def _render_home(project: Project, day_form=None, batch_form=None, draft_form=No
     batch_form = batch_form or BatchForm(formdata=None, pay_month=today_in_shanghai().strftime("%Y-%m"))
     draft_form = draft_form or DraftForm(formdata=None, pay_month=open_batches[0].pay_month if open_batches else "")
     return render_template(
-        "payroll/home.html", project=project, gc_pm=gc_pm, gc_side=is_gc_side(current_user, project),
+        "payroll/home.html", project=project, gc_pm=gc_pm, gc_side=service.is_gc_side(current_user, project),
         rows=_batch_rows(project), settlement=settlement_label(project.settlement_day),
         day_form=day_form, batch_form=batch_form, draft_form=draft_form, months=_month_choices(),
         open_batches=open_batches, pm_of=[(eid, names.get(eid, "")) for eid in pm_of],

@@ -10,10 +10,11 @@ from pathlib import Path
 
 import pytest
 from lxml import etree
+from pyhanko.pdf_utils.reader import PdfFileReader
 from pypdf import PdfReader
 
 from app.services import bank, demo_ca, signing
-from app.services.payroll_pdf import format_yuan
+from app.services.payroll_pdf import PM_SIGNATURE_FIELD, format_yuan
 from tests.services.test_payroll_drafts import sign_ins, with_card
 from tests.support.factories import auth, token
 from tests.support.staffing import staffing
@@ -180,3 +181,9 @@ def test_untrusted_certificates_and_a_changed_file_are_refused(client, s):
     assert response.status_code == 409  # the flow's check refuses: nothing leaves for the bank
     assert not Path(client.application.config["BANK_OUTBOX"]).exists() or \
         not any(Path(client.application.config["BANK_OUTBOX"]).iterdir())
+    # the refused signature is taken back: the step still asks for it, the field is free again
+    assert call(client, "get", f"/api/v1/bank-batches/{batch_id}", gc_pm).get_json()["status"] == "pm_signed"
+    assert task(client, legal, "enterprise_sign")
+    db.session.expire_all()
+    document = db.session.get(BankBatch, batch_id).document
+    assert [sig.field_name for sig in PdfFileReader(io.BytesIO(document)).embedded_signatures] == [PM_SIGNATURE_FIELD]

@@ -65,3 +65,39 @@ def test_payroll_setup_and_a_draft_through_review(client, s, world):
     assert client.post(f"/api/v1/tasks/{gc_review['id']}/complete", json={"data": {"decision": "agree"}},
                        headers=auth(gc_pm)).status_code == 200
     assert client.get(f"/api/v1/payroll-drafts/{body['id']}", headers=auth(gc_pm)).get_json()["status"] == "approved"
+
+
+def test_a_returned_draft_cannot_be_resubmitted_through_the_task_api_without_amounts(client, s, world):
+    """The flow's 修改后重新提交 task can be completed through the generic task API too:
+    the submission rules (every amount, every bank card) hold there as on 【提交审核】."""
+    gc_pm = token(client, s.gc.pm)
+    pid = s.project.id
+    client.put(f"/api/v1/projects/{pid}/payroll-settings", json={"settlement_day": 25}, headers=auth(gc_pm))
+    batch_id = client.post(f"/api/v1/projects/{pid}/bank-batches", json={"pay_month": "2026-11"},
+                           headers=auth(gc_pm)).get_json()["id"]
+    worker = s.gc.workers[0]
+    sign_ins(s.project, worker, [date(2026, 11, 2)])
+    with_card(worker)
+    body = client.post(f"/api/v1/projects/{pid}/payroll-drafts", json={"pay_month": "2026-11", "batch_id": batch_id},
+                       headers=auth(gc_pm)).get_json()
+    line_url = f"/api/v1/payroll-drafts/{body['id']}/lines/{body['lines'][0]['id']}"
+    client.put(line_url, json={"gross_fen": 300_00}, headers=auth(gc_pm))
+    assert client.post(f"/api/v1/payroll-drafts/{body['id']}/submit", headers=auth(gc_pm)).status_code == 200
+
+    def open_task(key):
+        return [t for t in client.get("/api/v1/tasks", headers=auth(gc_pm)).get_json()["items"] if t["task_key"] == key]
+
+    [review] = open_task("gc_review")
+    returned = client.post(f"/api/v1/tasks/{review['id']}/complete",
+                           json={"data": {"decision": "reject", "comment": "金额有误"}}, headers=auth(gc_pm))
+    assert returned.status_code == 200
+    from app.extensions import db
+    from app.models import PayrollLine
+    db.session.get(PayrollLine, body["lines"][0]["id"]).gross_fen = None  # as if cleared while returned
+    db.session.commit()
+    [revise] = open_task("revise")
+    refused = client.post(f"/api/v1/tasks/{revise['id']}/complete", json={"data": {"confirm": True}},
+                          headers=auth(gc_pm))
+    assert refused.status_code == 422
+    draft = client.get(f"/api/v1/payroll-drafts/{body['id']}", headers=auth(gc_pm)).get_json()
+    assert draft["status"] == "returned" and open_task("revise") and not open_task("gc_review")

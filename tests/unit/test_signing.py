@@ -183,3 +183,15 @@ def test_trust_roots_are_read_from_the_configured_files(tmp_path, ca):
 def test_the_module_is_a_signer():
     signer: signing.Signer = signing  # a replacement (an SM2 CA) provides the same two functions
     assert callable(signer.sign) and callable(signer.validate)
+
+
+def test_signing_and_validation_work_inside_a_running_event_loop(unsigned, pm_p12, roots):
+    """An async server or Playwright's sync API keeps an event loop running in the thread."""
+    import asyncio
+
+    async def inside_a_loop():
+        signed = signing.sign(unsigned, PM, pm_p12, "pm-secret", PM_ID, roots)
+        return signing.validate(signed, roots, EXPECTED[:1])
+
+    report = asyncio.run(inside_a_loop())
+    assert report.ok, report

@@ -4,6 +4,7 @@ import secrets
 from datetime import timedelta
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from app.extensions import db
@@ -96,7 +97,10 @@ def issue_token(user: User, hours: int) -> tuple[str, ApiToken]:
 
 
 def user_for_token(token: str) -> User | None:
-    row = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == _digest(token)))
+    # one round trip for the token, its user, their grants and person: every API call pays it
+    row = db.session.scalars(select(ApiToken).where(ApiToken.token_hash == _digest(token)).options(
+        joinedload(ApiToken.user).joinedload(User.grants), joinedload(ApiToken.user).joinedload(User.person),
+    )).unique().first()
     if row is None or row.revoked_at is not None or row.expires_at <= utcnow():
         return None
     return row.user if row.user.is_active else None

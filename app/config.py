@@ -44,6 +44,9 @@ def from_environment() -> dict:
         "PAGE_SIZE": int(os.environ.get("PAGE_SIZE", 20)),
         "SIGNING_TRUST_ROOTS": [p for p in os.environ.get("SIGNING_TRUST_ROOTS", "").split(os.pathsep) if p],
         "TIMER_POLL_SECONDS": int(os.environ.get("TIMER_POLL_SECONDS", 5)),
+        # legal minimums 2 and 3 years; `flask retention purge` refuses shorter periods
+        "RETENTION_ATTENDANCE_YEARS": int(os.environ.get("RETENTION_ATTENDANCE_YEARS", 2)),
+        "RETENTION_WAGE_YEARS": int(os.environ.get("RETENTION_WAGE_YEARS", 3)),
     }
 
 

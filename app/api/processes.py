@@ -14,7 +14,7 @@ from app.forms.processes import TerminateForm
 from app.models import HumanTask, ProcessDefinition, ProcessEvent, ProcessInstance, WorkflowTimer
 from app.models.workflow import INSTANCE_STATUSES
 from app.services import audit
-from app.workflow import definitions, runtime
+from app.workflow import definitions, migration, runtime
 from app.workflow.errors import WorkflowFailure
 
 
@@ -140,10 +140,50 @@ def deploy_definition():
         definition, created = definitions.deploy(xml, "deploy", actor=g.api_user)
     except definitions.DefinitionError as error:
         raise ApiProblem(422, gettext("流程图校验未通过：%(detail)s", detail=str(error.problems[0])),
-                         errors={p.element_id or "bpmn": f"line {p.line}: {p.message}" if p.line else p.message
-                                 for p in error.problems}) from None
+                         errors=_problems_by_element(error.problems)) from None
     if created:
         audit.record(g.api_user, "process.deploy", "process_definition", definition.id,
                      key=definition.key, version=definition.version)
     db.session.commit()
     return {"key": definition.key, "version": definition.version}, 201 if created else 200
+
+
+# --- migration to the latest version (administrators) ----------------------------------
+
+def _verdict_json(verdict) -> dict:
+    return {"id": verdict.instance.id, "status": verdict.instance.status, "version": verdict.from_version,
+            "can_move": verdict.can_move, "reasons": [gettext(m, **p) for m, p in verdict.reasons],
+            "notes": [gettext(m, **p) for m, p in verdict.notes]}
+
+
+@endpoint(bp, "/process-definitions/<key>/migration-dry-run", "GET", tag="processes",
+          summary="Which unfinished instances on older versions can move to the latest, and why not (admin)",
+          query=("page", "per_page"), responses={200: {"items": "array", "latest_version": "integer"},
+                                                 403: None, 404: None})
+def migration_dry_run(key):
+    require("process.monitor")
+    latest = definitions.latest(key[:64])
+    if latest is None:
+        raise ApiProblem(404, gettext("记录不存在或无权查看"))
+    result = page_of(migration.outdated(latest.key), lambda instance: _verdict_json(migration.check(instance)))
+    return {**result, "key": latest.key, "latest_version": latest.version}
+
+
+@endpoint(bp, "/process-instances/<int:instance_id>/migrate", "POST", tag="processes",
+          summary="Move a running instance to its process's latest version (admin)",
+          responses={200: {"status": "string", "version": "integer"}, 403: None, 404: None, 409: None})
+def migrate_instance(instance_id):
+    instance = _instance(instance_id)
+    verdict = migration.migrate(instance, g.api_user)  # a refusal is a Conflict: 409 with the reason
+    audit.record(g.api_user, "process.migrate", "process_instance", instance.id,
+                 from_version=verdict.from_version, to_version=verdict.target.version)
+    db.session.commit()
+    return {"id": instance.id, "status": instance.status, "version": verdict.target.version}
+
+
+def _problems_by_element(problems) -> dict[str, str]:
+    """`errors` keyed by element id; several problems at one element are all kept, one per line."""
+    errors: dict[str, list[str]] = {}
+    for p in problems:
+        errors.setdefault(p.element_id or "bpmn", []).append(f"line {p.line}: {p.message}" if p.line else p.message)
+    return {element: "\n".join(messages) for element, messages in errors.items()}

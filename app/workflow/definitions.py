@@ -175,13 +175,23 @@ def _check_registered(tree, spec, subprocess_specs, file_name) -> list[Problem]:
     return problems
 
 
+def validate(xml: bytes | str, file_name: str = "upload.bpmn") -> list[Problem]:
+    """The problems deploy would refuse, without deploying; [] when the diagram is valid."""
+    try:
+        parse(xml, file_name)
+    except DefinitionError as error:
+        return error.problems
+    return []
+
+
 def content_hash(xml: bytes | str) -> str:
     return hashlib.sha256(xml.encode() if isinstance(xml, str) else xml).hexdigest()
 
 
-def deploy(xml: bytes | str, source: str, actor=None) -> tuple[ProcessDefinition, bool]:
+def deploy(xml: bytes | str, source: str, actor=None, check_cases: bool = True) -> tuple[ProcessDefinition, bool]:
     """Validates and stores a new version; (definition, created). Identical content
-    already deployed for the key returns that version unchanged."""
+    already deployed for the key returns that version unchanged. The process's BPMN test
+    cases (processes/<key>.cases.json) must pass: each failing case is a Problem."""
     text = xml.decode("utf-8") if isinstance(xml, bytes) else xml
     parsed = parse(text.encode("utf-8"), source)
     digest = content_hash(text)
@@ -189,6 +199,11 @@ def deploy(xml: bytes | str, source: str, actor=None) -> tuple[ProcessDefinition
         ProcessDefinition.key == parsed.key, ProcessDefinition.content_hash == digest))
     if existing is not None:
         return existing, False
+    if check_cases:
+        from app.workflow.testcases import deploy_problems  # it imports this module
+        problems = deploy_problems(parsed, text, source)
+        if problems:
+            raise DefinitionError(problems)
     latest_version = db.session.scalar(
         select(func.max(ProcessDefinition.version)).where(ProcessDefinition.key == parsed.key)) or 0
     definition = ProcessDefinition(key=parsed.key, version=latest_version + 1, name=parsed.name, bpmn_xml=text,
@@ -207,7 +222,9 @@ def sync_directory(directory: Path | None = None) -> list[ProcessDefinition]:
         xml = path.read_bytes()
         if db.session.scalar(select(ProcessDefinition.id).where(
                 ProcessDefinition.content_hash == content_hash(xml))) is None:
-            definition, new = deploy(xml, path.name)
+            # the files' cases run in pytest (tests/workflow/test_process_cases.py), not at
+            # every start: start-up stays fast, and a file on disk is what was released
+            definition, new = deploy(xml, path.name, check_cases=False)
             if new:
                 created.append(definition)
     return created

@@ -9,11 +9,13 @@ rm -rf "$out" && mkdir -p "$out/bootstrap"
 cp node_modules/bootstrap/dist/css/bootstrap.min.css "$out/bootstrap/"
 cp node_modules/bootstrap/dist/js/bootstrap.bundle.min.js "$out/bootstrap/"
 cp node_modules/bootstrap/LICENSE "$out/bootstrap/LICENSE"
-# bpmn-js: the read-only viewer (zoom and pan) for the inbox's process diagram, its
-# stylesheets and the bpmn font. Its licence requires the bpmn.io watermark to stay visible.
+# bpmn-js: the read-only viewer (zoom and pan) for the inbox's process diagram, the
+# modeler for the analysts' editor, their stylesheets and the bpmn font. Its licence
+# requires the bpmn.io watermark to stay visible.
 bpmn=node_modules/bpmn-js
 mkdir -p "$out/bpmn-js"
 cp "$bpmn/dist/bpmn-navigated-viewer.production.min.js" "$out/bpmn-js/"
+cp "$bpmn/dist/bpmn-modeler.production.min.js" "$out/bpmn-js/"
 cp "$bpmn/dist/assets/bpmn-js.css" "$bpmn/dist/assets/diagram-js.css" "$out/bpmn-js/"
 cp -r "$bpmn/dist/assets/bpmn-font" "$out/bpmn-js/bpmn-font"
 cp "$bpmn/LICENSE" "$out/bpmn-js/LICENSE"

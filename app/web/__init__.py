@@ -5,7 +5,7 @@ from zoneinfo import ZoneInfo
 from flask_babel import get_locale, gettext
 
 from app.services.access import may
-from app.services.roles import ADMIN, DATACENTER, ENTERPRISE_ROLES, PROJECT_ROLES, ROLE_LABELS
+from app.services.roles import ADMIN, ANALYST, DATACENTER, ENTERPRISE_ROLES, PROJECT_ROLES, ROLE_LABELS
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
@@ -23,6 +23,10 @@ def register_blueprints(app):
     from app.web import payroll, payroll_batches, payroll_drafts, payroll_wages  # 工资支付编制 and 工资条
     for module in (payroll, payroll_drafts, payroll_batches, payroll_wages):
         app.register_blueprint(module.bp)
+    from app.web import monitor  # 流程监控 (administrators)
+    app.register_blueprint(monitor.bp)
+    from app.web import modeler  # the analysts' BPMN modeler
+    app.register_blueprint(modeler.bp)
 
     @app.template_filter("local_time")
     def local_time(value, fmt="%Y-%m-%d %H:%M"):
@@ -47,4 +51,5 @@ def _menu(user) -> dict:
     admin = ADMIN in held
     staff = admin or bool(held & set(ENTERPRISE_ROLES))
     return {"enterprise": staff, "projects": staff or bool(held & set(PROJECT_ROLES)), "admin": admin,
-            "person": user.person is not None, "datacenter": DATACENTER in held}
+            "person": user.person is not None, "datacenter": DATACENTER in held,
+            "modeler": admin or ANALYST in held}

@@ -1,0 +1,445 @@
+/* The analysts' modeler: the bpmn-js Modeler with a small side panel that edits what the
+ * runtime reads — the element's name, a user task's form key, a service task's handler,
+ * a timer's duration, a lane's role — through bpmn-js commands (so Ctrl+Z undoes them)
+ * and never by hand-written XML. 【校验】 and 【发布】 post the diagram to the server and mark
+ * each problem on the canvas. The bpmn.io watermark stays visible: the licence requires it. */
+(function () {
+  "use strict";
+
+  var root = document.getElementById("modeler");
+  if (!root || typeof window.BpmnJS !== "function") {
+    return;
+  }
+  var TEXT = JSON.parse(document.getElementById("modeler-text").textContent);
+  var SPIFF = "spiffworkflow:";
+  var statusBox = root.querySelector("[data-status]");
+  var panel = root.querySelector("[data-panel]");
+  var problemsList = root.querySelector("[data-problems]");
+  var problemsEmpty = root.querySelector("[data-problems-empty]");
+  var modeler, modeling, moddle, registry, canvas, overlays, selection;
+  var current = null;      // the element the panel shows
+  var dirty = false;       // changed since opened or published
+  var marked = [];         // element ids marked with a problem
+
+  function fill(text, values) {
+    return text.replace(/\{(\w+)\}/g, function (_, name) { return values[name]; });
+  }
+
+  function status(kind, message) {
+    statusBox.className = "alert small py-2 alert-" + kind;
+    statusBox.textContent = message;
+  }
+
+  function buttons(enabled) {
+    root.querySelectorAll("[data-action]").forEach(function (button) {
+      if (button.getAttribute("data-action") !== "confirm-publish") {
+        button.disabled = !enabled;
+      }
+    });
+  }
+
+  /* ---- the diagram's moddle objects ---- */
+
+  function extension(bo, type) {
+    var values = (bo.extensionElements && bo.extensionElements.get("values")) || [];
+    for (var i = 0; i < values.length; i++) {
+      if (values[i].$instanceOf(type)) {
+        return values[i];
+      }
+    }
+    return null;
+  }
+
+  function ensureExtension(element, type, attrs) {
+    var bo = element.businessObject;
+    var found = extension(bo, type);
+    if (found) {
+      return found;
+    }
+    var container = bo.extensionElements;
+    if (!container) {
+      container = moddle.create("bpmn:ExtensionElements", { values: [] });
+      container.$parent = bo;
+      modeling.updateProperties(element, { extensionElements: container });
+    }
+    var created = moddle.create(type, attrs || {});
+    created.$parent = container;
+    modeling.updateModdleProperties(element, container, { values: container.get("values").concat([created]) });
+    return created;
+  }
+
+  function formKeyOf(bo) {
+    var props = extension(bo, SPIFF + "Properties");
+    var values = props ? props.get("values") : [];
+    for (var i = 0; i < values.length; i++) {
+      if (values[i].name === "formKey") {
+        return values[i];
+      }
+    }
+    return null;
+  }
+
+  function setFormKey(element, value) {
+    var property = formKeyOf(element.businessObject);
+    if (property) {
+      modeling.updateModdleProperties(element, property, { value: value });
+      return;
+    }
+    var props = ensureExtension(element, SPIFF + "Properties", { values: [] });
+    property = moddle.create(SPIFF + "Property", { name: "formKey", value: value });
+    property.$parent = props;
+    modeling.updateModdleProperties(element, props, { values: props.get("values").concat([property]) });
+  }
+
+  function setHandler(element, value) {
+    var operator = extension(element.businessObject, SPIFF + "ServiceTaskOperator");
+    if (operator) {
+      modeling.updateModdleProperties(element, operator, { id: value });
+    } else {
+      ensureExtension(element, SPIFF + "ServiceTaskOperator",
+                      { id: value, parameters: moddle.create(SPIFF + "Parameters", { values: [] }) });
+    }
+  }
+
+  function timerOf(bo) {
+    var definitions = bo.get ? (bo.get("eventDefinitions") || []) : [];
+    for (var i = 0; i < definitions.length; i++) {
+      if (definitions[i].$instanceOf("bpmn:TimerEventDefinition")) {
+        return definitions[i];
+      }
+    }
+    return null;
+  }
+
+  /* The runtime evaluates the duration as Python: a constant is a quoted string. */
+  function plainDuration(expression) {
+    var match = /^\s*(["'])([^"']*)\1\s*$/.exec(expression || "");
+    return match ? match[2] : null;
+  }
+
+  function setTimer(element, value) {
+    var timer = timerOf(element.businessObject);
+    var body = JSON.stringify(value.trim().toUpperCase());
+    if (timer.timeDuration) {
+      modeling.updateModdleProperties(element, timer.timeDuration, { body: body });
+    } else {
+      var expression = moddle.create("bpmn:FormalExpression", { body: body });
+      expression.$parent = timer;
+      modeling.updateModdleProperties(element, timer, { timeDuration: expression, timeDate: undefined,
+                                                        timeCycle: undefined });
+    }
+  }
+
+  function laneOf(element) {
+    var lanes = registry.filter(function (e) {
+      return e.type === "bpmn:Lane" && (e.businessObject.get("flowNodeRef") || []).indexOf(element.businessObject) >= 0;
+    });
+    return lanes.length ? lanes[0].businessObject.name || lanes[0].id : null;
+  }
+
+  /* ---- the side panel ---- */
+
+  function section(name, visible) {
+    panel.querySelector("[data-section='" + name + "']").classList.toggle("d-none", !visible);
+  }
+
+  function choose(select, value) {
+    var known = Array.prototype.some.call(select.options, function (o) { return o.value === value; });
+    select.querySelectorAll("option[data-unregistered]").forEach(function (o) { o.remove(); });
+    if (value && !known) {
+      var option = new Option(fill(TEXT.unregistered, { name: value }), value);
+      option.setAttribute("data-unregistered", "");
+      select.add(option);
+    }
+    select.value = value || "";
+  }
+
+  /* A lane's role as the select offers it ("本人（person）"), or its bare name. */
+  function laneLabel(role) {
+    var options = panel.querySelector("[data-prop='lane-role']").options;
+    for (var i = 0; i < options.length; i++) {
+      if (options[i].value === role && !options[i].hasAttribute("data-unregistered")) {
+        return options[i].textContent;
+      }
+    }
+    return role;
+  }
+
+  function showPanel(element) {
+    current = element && element.type !== "label" ? element : (element && element.labelTarget) || null;
+    var is = function (type) { return current && current.businessObject.$instanceOf(type); };
+    panel.querySelector("[data-empty]").classList.toggle("d-none", !!current);
+    panel.querySelector("[data-field='selected']").textContent = current ? " · " + current.id : "";
+    panel.setAttribute("data-selected", current ? current.id : "");
+    var bo = current && current.businessObject;
+    var isLane = is("bpmn:Lane");
+    section("name", !!current && !isLane && !is("bpmn:Process"));
+    section("lane-role", isLane);
+    section("form-key", is("bpmn:UserTask"));
+    section("handler", is("bpmn:ServiceTask"));
+    var timer = current && bo.$instanceOf("bpmn:Event") && timerOf(bo);
+    section("timer", !!timer);
+    var inLane = current && is("bpmn:FlowNode") ? laneOf(current) : null;
+    section("lane", !!current && is("bpmn:FlowNode") && !!registry.filter(function (e) { return e.type === "bpmn:Lane"; }).length);
+    if (!current) {
+      return;
+    }
+    panel.querySelector("[data-prop='name']").value = bo.name || "";
+    panel.querySelector("[data-field='lane']").textContent = inLane ? laneLabel(inLane) : TEXT.noLane;
+    if (isLane) {
+      choose(panel.querySelector("[data-prop='lane-role']"), bo.name || "");
+    }
+    if (is("bpmn:UserTask")) {
+      var formKey = formKeyOf(bo);
+      choose(panel.querySelector("[data-prop='form-key']"), formKey ? formKey.value : "");
+    }
+    if (is("bpmn:ServiceTask")) {
+      var operator = extension(bo, SPIFF + "ServiceTaskOperator");
+      choose(panel.querySelector("[data-prop='handler']"), operator ? operator.id : "");
+    }
+    if (timer) {
+      var expression = timer.timeDuration ? timer.timeDuration.body : "";
+      var plain = plainDuration(expression);
+      panel.querySelector("[data-prop='timer']").value = plain !== null ? plain : "";
+      panel.querySelector("[data-timer-computed]").classList.toggle("d-none", plain !== null || !expression);
+      panel.querySelector("[data-field='timer-expression']").textContent = expression || "";
+    }
+  }
+
+  function onPanelChange(event) {
+    var prop = event.target.getAttribute("data-prop");
+    if (!current || !prop) {
+      return;
+    }
+    var value = event.target.value;
+    if (prop === "name") {
+      modeling.updateLabel(current, value.trim() || null);
+    } else if (prop === "lane-role") {
+      modeling.updateProperties(current, { name: value });
+    } else if (prop === "form-key" && value) {
+      setFormKey(current, value);
+    } else if (prop === "handler" && value) {
+      setHandler(current, value);
+    } else if (prop === "timer" && value.trim()) {
+      setTimer(current, value);
+    }
+    showPanel(current);
+  }
+
+  /* ---- problems on the canvas ---- */
+
+  function shapeFor(id) {
+    return id ? registry.get(id) : null;
+  }
+
+  function clearMarks() {
+    marked.forEach(function (id) {
+      canvas.removeMarker(id, "modeler-problem");
+    });
+    overlays.remove({ type: "modeler-problem" });
+    marked = [];
+    problemsList.innerHTML = "";
+  }
+
+  function markProblems(problems) {
+    clearMarks();
+    problemsEmpty.textContent = TEXT.noProblems;
+    problemsEmpty.classList.toggle("d-none", problems.length > 0);
+    problems.forEach(function (problem) {
+      var shape = shapeFor(problem.element_id);
+      var item = document.createElement("li");
+      item.className = "list-group-item list-group-item-danger";
+      item.setAttribute("data-problem", problem.element_id || "");
+      var where = document.createElement("strong");
+      where.textContent = (problem.element_id || TEXT.wholeDiagram) + (problem.line ? " · " + fill(TEXT.line, { line: problem.line }) : "") + "：";
+      item.appendChild(where);
+      item.appendChild(document.createTextNode(problem.message));
+      problemsList.appendChild(item);
+      if (!shape) {
+        return;
+      }
+      canvas.addMarker(shape.id, "modeler-problem");
+      marked.push(shape.id);
+      var badge = document.createElement("div");
+      badge.className = "modeler-problem-badge";
+      badge.textContent = "!";
+      badge.title = problem.message;
+      badge.setAttribute("data-problem-marker", shape.id);
+      overlays.add(shape.id, "modeler-problem", { position: { top: -10, right: 10 }, html: badge });
+      item.classList.add("list-group-item-action");
+      item.style.cursor = "pointer";
+      item.addEventListener("click", function () {
+        selection.select(shape);
+        canvas.scrollToElement(shape);
+      });
+    });
+  }
+
+  /* Content the modeler could not read would be lost on saving: say so before publishing. */
+  function showImportWarnings(warnings) {
+    if (!warnings.length) {
+      return;
+    }
+    status("warning", fill(TEXT.importWarnings, { count: warnings.length }));
+    problemsEmpty.classList.add("d-none");
+    warnings.forEach(function (warning) {
+      var item = document.createElement("li");
+      item.className = "list-group-item list-group-item-warning";
+      item.textContent = String(warning.message || warning).split("\n")[0];
+      problemsList.appendChild(item);
+    });
+  }
+
+  /* ---- talking to the server ---- */
+
+  function post(url) {
+    return modeler.saveXML({ format: true }).then(function (result) {
+      return fetch(url, {
+        method: "POST", credentials: "same-origin", body: result.xml,
+        headers: { "Content-Type": "application/xml", "X-CSRFToken": root.getAttribute("data-csrf"),
+                   "Accept": "application/json" }
+      });
+    }).then(function (response) {
+      if (response.status === 422 || response.ok) {
+        return response.json().then(function (body) { return { status: response.status, body: body }; });
+      }
+      throw new Error(response.status >= 400 && response.status < 500 ? "refused" : "network");
+    });
+  }
+
+  function failed(error) {
+    status("danger", error && error.message === "refused" ? TEXT.refused : TEXT.networkError);
+  }
+
+  function validate() {
+    buttons(false);
+    status("secondary", TEXT.validating);
+    post(root.getAttribute("data-validate-url")).then(function (reply) {
+      markProblems(reply.body.problems);
+      if (reply.body.ok) {
+        status("success", TEXT.valid);
+      } else {
+        status("danger", fill(TEXT.problems, { count: reply.body.problems.length }));
+      }
+    }).catch(failed).then(function () { buttons(true); });
+  }
+
+  function runTests() {
+    var box = root.querySelector("[data-tests]");
+    var sectionBox = root.querySelector("[data-tests-section]");
+    buttons(false);
+    status("secondary", TEXT.testsRunning);
+    post(root.getAttribute("data-tests-url")).then(function (reply) {
+      var body = reply.body;
+      box.innerHTML = "";
+      if (body.problems && body.problems.length) {
+        markProblems(body.problems);
+        status("danger", fill(TEXT.problems, { count: body.problems.length }));
+        return;
+      }
+      if (!body.available || !body.results.length) {
+        sectionBox.classList.add("d-none");
+        status("info", TEXT.noTests);
+        return;
+      }
+      var passed = body.results.filter(function (r) { return r.passed; }).length;
+      body.results.forEach(function (result) {
+        var item = document.createElement("li");
+        item.className = "list-group-item " + (result.passed ? "list-group-item-success" : "list-group-item-danger");
+        item.setAttribute("data-test-case", result.name);
+        item.textContent = result.passed ? TEXT.passed + " · " + result.name
+          : TEXT.failed + " · " + result.name + (result.message ? "：" + result.message : "") +
+            (result.element_id ? "（" + result.element_id + "）" : "");
+        box.appendChild(item);
+      });
+      sectionBox.classList.remove("d-none");
+      markProblems(body.results.filter(function (r) { return !r.passed; }).map(function (r) {
+        return { element_id: r.element_id, line: null, message: r.name + (r.message ? "：" + r.message : "") };
+      }));
+      status(passed === body.results.length ? "success" : "danger",
+             fill(TEXT.testsResult, { passed: passed, total: body.results.length }));
+    }).catch(failed).then(function () { buttons(true); });
+  }
+
+  function publish() {
+    window.bootstrap.Modal.getOrCreateInstance(document.getElementById("publish-confirm")).hide();
+    buttons(false);
+    status("secondary", TEXT.publishing);
+    post(root.getAttribute("data-deploy-url")).then(function (reply) {
+      markProblems(reply.body.problems || []);
+      if (reply.body.ok) {
+        dirty = false;
+        status("success", reply.body.message);
+        root.setAttribute("data-published-version", reply.body.version);
+        root.querySelector("[data-testid='opened-version']").textContent = fill(TEXT.published, { version: reply.body.version });
+      } else {
+        status("danger", TEXT.notPublished);
+      }
+    }).catch(failed).then(function () { buttons(true); });
+  }
+
+  /* ---- start ---- */
+
+  function start(descriptor) {
+    modeler = new window.BpmnJS({
+      container: root.querySelector("[data-canvas]"),
+      moddleExtensions: { spiffworkflow: descriptor }
+    });
+    modeling = modeler.get("modeling");
+    moddle = modeler.get("moddle");
+    registry = modeler.get("elementRegistry");
+    canvas = modeler.get("canvas");
+    overlays = modeler.get("overlays");
+    selection = modeler.get("selection");
+    modeler.on("selection.changed", function (event) {
+      showPanel(event.newSelection.length === 1 ? event.newSelection[0] : null);
+    });
+    modeler.on("commandStack.changed", function () {
+      dirty = true;
+      if (current && registry.get(current.id)) {
+        showPanel(current);
+      }
+    });
+    return fetch(root.getAttribute("data-xml-url"), { credentials: "same-origin" }).then(function (response) {
+      if (!response.ok) {
+        throw new Error("HTTP " + response.status);
+      }
+      return response.text();
+    }).then(function (xml) {
+      return modeler.importXML(xml);
+    }).then(function (result) {
+      canvas.zoom("fit-viewport", "auto");
+      showImportWarnings(result.warnings || []);
+      buttons(true);
+      root.setAttribute("data-ready", "true");
+    });
+  }
+
+  panel.addEventListener("change", onPanelChange);
+  panel.addEventListener("keydown", function (event) {
+    if (event.key === "Enter" && event.target.tagName === "INPUT") {
+      event.preventDefault();
+      event.target.blur();
+    }
+  });
+  root.querySelector("[data-action='validate']").addEventListener("click", validate);
+  root.querySelector("[data-action='tests']").addEventListener("click", runTests);
+  var publishButton = root.querySelector("[data-action='publish']");
+  if (publishButton) {
+    publishButton.addEventListener("click", function () {
+      window.bootstrap.Modal.getOrCreateInstance(document.getElementById("publish-confirm")).show();
+    });
+    root.querySelector("[data-action='confirm-publish']").addEventListener("click", publish);
+  }
+  window.addEventListener("beforeunload", function (event) {
+    if (dirty) {
+      event.preventDefault();
+      event.returnValue = TEXT.unsaved;
+    }
+  });
+
+  fetch(root.getAttribute("data-moddle-url"), { credentials: "same-origin" })
+    .then(function (response) { return response.json(); })
+    .then(start)
+    .catch(function () { status("danger", TEXT.loadFailed); });
+})();

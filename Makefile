@@ -28,9 +28,9 @@ demo: setup
 	  $(FLASK) scheduler run & scheduler=$$!; trap 'kill $$scheduler 2>/dev/null' EXIT INT TERM; \
 	  $(FLASK) run --host 127.0.0.1 --port 5000
 
-## The test suite on SQLite (TEST_DATABASE_URL=postgresql://... runs it on PostgreSQL)
+## The test suite on SQLite (always: CI exports TEST_DATABASE_URL for the PostgreSQL leg); make test-pg on PostgreSQL
 test: setup
-	$(BIN)/python -m pytest $(XDIST) -m "not browser" $(PYTEST_ARGS)
+	TEST_DATABASE_URL= $(BIN)/python -m pytest $(XDIST) -m "not browser" $(PYTEST_ARGS)
 
 test-pg: setup
 	TEST_DATABASE_URL=$${TEST_DATABASE_URL:-postgresql://postgres@127.0.0.1:5432/postgres} \

@@ -62,11 +62,15 @@ def _sync_definitions_on_first_request(app: Flask) -> None:
 
 
 class BoundedInt(IntegerConverter):
-    """<int:...> ids beyond a database integer are simply not found (SQLite would raise)."""
+    """<int:...> ids beyond a database integer are simply not found (SQLite would raise).
 
-    def __init__(self, url_map, *args, **kwargs):
-        kwargs.setdefault("max", 2**31 - 1)
-        super().__init__(url_map, *args, **kwargs)
+    The bound is in the pattern, not a `max` check after matching: a value the converter
+    refuses after matching makes Werkzeug's matcher answer 405 instead of 404 for paths with
+    a segment after the id (GET /enterprises/99999999999/employments)."""
+
+    # 0 .. 2**31 - 1, leading zeros allowed as before
+    regex = (r"0*(?:\d{1,9}|1\d{9}|20\d{8}|21[0-3]\d{7}|214[0-6]\d{6}|2147[0-3]\d{5}|21474[0-7]\d{4}"
+             r"|214748[0-2]\d{3}|2147483[0-5]\d{2}|21474836[0-3]\d|214748364[0-7])")
 
 
 def _ensure_secret_key(app: Flask) -> None:

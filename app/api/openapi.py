@@ -14,7 +14,16 @@ STATUS_TEXT = {200: "OK", 201: "Created", 400: "Malformed request", 401: "Not au
                422: "Validation or business rule refused", 429: "Too many attempts"}
 TYPES = {"string": {"type": "string"}, "integer": {"type": "integer"}, "array": {"type": "array", "items": {}},
          "date-time": {"type": "string", "format": "date-time"}, "object": {"type": "object"},
-         "boolean": {"type": "boolean"}}
+         "boolean": {"type": "boolean"}, "number": {"type": "number"}}
+INT_QUERY = {"page", "per_page"}  # the pagination of app/api/pages.py: positive integers, else 400
+MAX_ID = 2**31 - 1  # <int:...> path ids beyond this are not found (app.BoundedInt)
+
+
+def _type(name: str) -> dict:
+    """A response field's schema from its short name; "integer|string" is either."""
+    if "|" in name:
+        return {"oneOf": [TYPES.get(part, {}) for part in name.split("|")]}
+    return TYPES.get(name, {})
 
 
 def field_schema(field) -> dict:
@@ -85,7 +94,8 @@ def _path(rule: str) -> tuple[str, list]:
     def repl(match):
         converter, name = match.group(1), match.group(2)
         params.append({"name": name, "in": "path", "required": True,
-                       "schema": {"type": "integer" if converter == "int" else "string"}})
+                       "schema": {"type": "integer", "minimum": 0, "maximum": MAX_ID} if converter == "int"
+                       else {"type": "string"}})
         return "{" + name + "}"
 
     return "/api/v1" + re.sub(r"<(?:(\w+):)?(\w+)>", repl, rule), params
@@ -97,18 +107,24 @@ def _response(status: int, shape) -> dict:
                 "content": {"application/problem+json": {"schema": PROBLEM}}}
     schema = {"type": "object"}
     if isinstance(shape, dict):
-        schema["properties"] = {k: TYPES.get(v, {}) for k, v in shape.items()}
+        schema["properties"] = {k: _type(v) for k, v in shape.items()}
     content = {"application/pdf": {"schema": {"type": "string", "format": "binary"}}} if shape == "pdf" \
         else {"application/json": {"schema": schema}}
     return {"description": STATUS_TEXT.get(status, "OK"), "content": content}
 
 
+def _query_schema(name: str) -> dict:
+    return {"type": "integer", "minimum": 1} if name in INT_QUERY else {"type": "string"}
+
+
 def operation(ep) -> dict:
     path, params = _path(ep.rule)
     op = {"operationId": ep.view, "summary": ep.summary, "tags": [ep.tag],
-          "parameters": params + [{"name": q, "in": "query", "required": False, "schema": {"type": "string"}}
+          "parameters": params + [{"name": q, "in": "query", "required": False, "schema": _query_schema(q)}
                                   for q in ep.query],
           "responses": {str(s): _response(s, shape) for s, shape in sorted(ep.responses.items())}}
+    if ep.query:  # a malformed query parameter is a 400
+        op["responses"].setdefault("400", _response(400, None))
     if ep.auth:
         op["security"] = [{"bearer": []}]
         op["responses"].setdefault("401", _response(401, None))

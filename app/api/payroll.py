@@ -56,7 +56,7 @@ def _visible_draft(draft_id: int) -> PayrollDraft:
 
 @endpoint(bp, "/projects/<int:pid>/payroll-settings", "PUT", summary="The settlement day (GC PM)",
           tag="payroll", form=SettlementDayForm,
-          responses={200: {"settlement_day": "string"}, 403: None, 404: None, 422: None})
+          responses={200: {"settlement_day": "integer|string"}, 403: None, 404: None, 422: None})
 def payroll_settings(pid, form):
     project = _project(pid)
     day = service.set_settlement_day(g.api_user, project, form.settlement_day.data)

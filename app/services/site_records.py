@@ -85,12 +85,27 @@ METHOD_LABELS = {"scan": "现场扫码", "site_code": "扫工地建设码",
                  "officer_scan": "签到员扫码", "worker_scan": "工人扫签到员码"}
 
 
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+class _SafeWriter:
+    """A csv.writer whose text cells cannot start a spreadsheet formula: a name typed as
+    =HYPERLINK(...) would run when the export is opened in Excel (CSV injection), so such
+    a cell is prefixed with an apostrophe, which spreadsheets show as text."""
+
+    def __init__(self, out):
+        self._writer = csv.writer(out)
+
+    def writerow(self, row):
+        self._writer.writerow(["'" + c if isinstance(c, str) and c.startswith(FORMULA_START) else c for c in row])
+
+
 def csv_of(kind: str, project, day: date, who=EVERYONE) -> str:
     """One day's list as CSV (UTF-8 with BOM so that Excel shows the Chinese); ID
     numbers masked as everywhere else."""
     out = io.StringIO()
     out.write("\ufeff")
-    writer = csv.writer(out)
+    writer = _SafeWriter(out)
     if kind == "entries":
         writer.writerow(["姓名", "证件号码", "单位", "进场时间", "状态"])
         for a in entries_on(project, day, who):

@@ -25,6 +25,10 @@ SAFE_BUILTINS = {name: getattr(builtins, name) for name in (
 )}
 FORBIDDEN_NAMES = {"eval", "exec", "compile", "open", "globals", "locals", "vars", "getattr", "setattr",
                    "delattr", "input", "breakpoint", "help", "memoryview", "type", "object", "super"}
+# str.format walks attributes and items inside the string, where the syntax check cannot
+# see them: "{0.__self__.__loader__...}".format(len) reaches the app's SECRET_KEY.
+# f-strings and % formatting remain (their attribute access is in the syntax tree).
+FORBIDDEN_ATTRIBUTES = {"format", "format_map"}
 
 
 class SandboxViolation(Exception):
@@ -42,7 +46,7 @@ def check_source(source: str, mode: str = "exec") -> None:
             raise SandboxViolation("imports are not allowed", line)
         if isinstance(node, ast.Name) and (node.id.startswith("_") or node.id in FORBIDDEN_NAMES):
             raise SandboxViolation(f"name '{node.id}' is not allowed", line)
-        if isinstance(node, ast.Attribute) and node.attr.startswith("_"):
+        if isinstance(node, ast.Attribute) and (node.attr.startswith("_") or node.attr in FORBIDDEN_ATTRIBUTES):
             raise SandboxViolation(f"attribute '{node.attr}' is not allowed", line)
         if isinstance(node, (ast.Global, ast.Nonlocal)):
             raise SandboxViolation("global/nonlocal are not allowed", line)

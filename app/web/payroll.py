@@ -42,7 +42,8 @@ MONTH_END_LABEL = _l("月末")
 # --- shared by the payroll pages ------------------------------------------------------------
 
 def yuan(fen) -> str:
-    return "—" if fen is None else format_yuan(fen)
+    """Fen as yuan; int() because PostgreSQL's SUM of a bigint column is a numeric (Decimal)."""
+    return "—" if fen is None else format_yuan(int(fen))
 
 
 def masked_id(id_number: str | None) -> str:

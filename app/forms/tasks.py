@@ -27,6 +27,15 @@ class ApprovalForm(FlaskForm):
             raise ValidationError(_l("不同意时请填写原因"))
 
 
+class DismissalConsentForm(ApprovalForm):
+    """解聘确认 by the person: 【同意】 ends the employment ("离职成功"); 不同意 with a reason
+    withdraws the dismissal. Not an approval: it is never offered for bulk agreement."""
+
+    @property
+    def success_message(self):
+        return _l("离职成功") if self.decision.data == "agree" else _l("已拒绝解聘，聘用关系保持不变")
+
+
 class ConfirmForm(FlaskForm):
     """A task that only needs the user's explicit confirmation ({"confirm": true})."""
 
@@ -60,6 +69,7 @@ class SignatureForm(FlaskForm):
 
 TASK_FORMS = {
     "approval": ApprovalForm,
+    "dismissal_consent": DismissalConsentForm,
     "signature": SignatureForm,
     "resignation_agree": ResignationAgreeForm,
     "confirm": ConfirmForm,

@@ -236,7 +236,7 @@ def test_whole_story(app, world, new_page, live_server, shoot, tmp_path):
         expect(flash(sub_hr.page)).to_contain_text("已发起解聘：共1人")
 
         # He agrees in 消息通知; his 聘用信息 shows the employment ended.
-        hiring.answer_in_inbox(sub_pm, "解聘确认（同意/不同意）", "同意", "已处理", shoot, "sub-pm-dismissal-consent")
+        hiring.answer_in_inbox(sub_pm, "解聘确认（同意/不同意）", "同意", "离职成功", shoot, "sub-pm-dismissal-consent")
         sub_pm.page.goto("/me/employment")
         expect(sub_pm.page.get_by_test_id("last-employment").get_by_test_id("employment-status")).to_have_text("已离职")
         shoot(sub_pm.page, "sub-pm-employment-ended")

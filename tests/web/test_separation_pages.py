@@ -203,6 +203,22 @@ def test_a_person_being_dismissed_is_sent_to_the_consent_task(app, s):
     assert "解聘中" in html and "项目结束" in html and f'href="/inbox/{task.id}"' in html
 
 
+@pytest.mark.parametrize("decision, comment, message, ended", [
+    ("agree", "", "离职成功", True),
+    ("reject", "项目还没结束", "已拒绝解聘，聘用关系保持不变", False),
+])
+def test_the_persons_consent_to_a_dismissal_says_what_happened(app, s, decision, comment, message, ended):
+    worker = s.gc.workers[0]
+    service.dismiss(s.gc.hr, s.gc.enterprise, [worker.id], "项目结束")
+    db.session.commit()
+    browser = signed_in(app, worker.user)
+    task = open_task("worker_consent")
+    assert 'name="task_ids"' not in page(browser, "/inbox/")  # consent to one's own dismissal is never bulk
+    done = post(browser, f"/inbox/{task.id}", {"decision": decision, "comment": comment}, page_url=f"/inbox/{task.id}")
+    assert message in text_of(done)
+    assert (status_of(worker) == "ended") is ended
+
+
 def test_staff_accounts_without_a_person_get_404(app, s):
     user = s.gc.hr
     user.person.user_id = None  # no personal record behind this account

@@ -16,7 +16,7 @@ def form_key_of(task) -> str | None:
     return (getattr(task.task_spec, "extensions", {}) or {}).get("properties", {}).get("formKey")
 
 
-def _due_at(task) -> datetime | None:
+def due_at(task) -> datetime | None:
     """The deadline of an interrupting boundary timer on this task, if any."""
     deadlines = []
     for sibling in task.parent.children if task.parent else ():
@@ -62,7 +62,7 @@ def sync(instance, open_before: set[str], ready_tasks, completed=None, actor_id=
             form_key=form_key_of(task), subject=instance.subject, subject_text=instance.subject_text,
             lane=task.task_spec.lane, candidate_role=candidate.role,
             candidate_enterprise_id=candidate.enterprise_id, candidate_project_id=candidate.project_id,
-            candidate_user_id=candidate.user_id, due_at=_due_at(task), status="open", created_at=now)
+            candidate_user_id=candidate.user_id, due_at=due_at(task), status="open", created_at=now)
         db.session.add(row)
         opened.append(row)
     return opened

@@ -41,7 +41,7 @@ def deliver(instance, message: dict) -> bool:
             wf.catch(bpmn_event)
             wf.do_engine_steps()
 
-        runtime._run(instance, workflow, None, step)
+        runtime.run_step(instance, workflow, None, step)
         runtime.event(instance, "message_received", message=message["name"])
         runtime.save(instance, workflow)
         return True

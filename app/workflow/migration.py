@@ -164,7 +164,7 @@ def _refresh_rows(instance, workflow) -> None:
             continue
         spec = task.task_spec
         row.title = (spec.bpmn_name or spec.bpmn_id)[:200]
-        row.form_key, row.task_key, row.due_at = inbox.form_key_of(task), spec.bpmn_id, inbox._due_at(task)
+        row.form_key, row.task_key, row.due_at = inbox.form_key_of(task), spec.bpmn_id, inbox.due_at(task)
         if spec.lane != row.lane:
             candidate = inbox.resolve(spec.lane, instance.subject)
             row.lane, row.candidate_role, row.claimed_by_id = spec.lane, candidate.role, None

@@ -48,7 +48,7 @@ def waiting_timers(workflow) -> list:
 
 
 def deadline_of(task):
-    return runtime._deadline(task.internal_data.get("event_value"))
+    return runtime.deadline_of(task.internal_data.get("event_value"))
 
 
 def fire_timer_now(instance, actor, spiff_task_id: str):
@@ -68,12 +68,12 @@ def fire_timer_now(instance, actor, spiff_task_id: str):
             wf.refresh_timers()
             wf.do_engine_steps()
 
-        runtime._run(instance, workflow, actor.id, step)
+        runtime.run_step(instance, workflow, actor.id, step)
         runtime.event(instance, "timer_fired", actor.id, task.task_spec.bpmn_id, manual=True,
                       timer=task_label(task.task_spec))
         runtime.save(instance, workflow, actor_id=actor.id)
 
-    return runtime._attempt(instance, {"kind": "timer"}, work)
+    return runtime.run_attempt(instance, {"kind": "timer"}, work)
 
 
 def _expire(task) -> None:

@@ -43,7 +43,7 @@ def _ready_ids(workflow) -> set[str]:
     return {str(t.id) for t in workflow.get_tasks(state=TaskState.READY, manual=True)}
 
 
-def _run(instance, workflow, actor_id, step):
+def run_step(instance, workflow, actor_id, step):
     """Runs `step(workflow)` with the handler context set; engine errors become WorkflowFailure."""
     token = CURRENT_CALL.set({"instance_id": instance.id, "process_key": instance.process_key,
                               "subject": dict(instance.subject or {}), "actor_id": actor_id})
@@ -86,7 +86,7 @@ def save(instance, workflow, completed=None, actor_id=None) -> None:
         messages.route(instance, thrown)
 
 
-def _deadline(value) -> datetime | None:
+def deadline_of(value) -> datetime | None:
     if isinstance(value, dict):
         value = value.get("next")
     if isinstance(value, str):
@@ -101,7 +101,7 @@ NOTHING = {"timer": None, "messages": []}
 
 
 def _save_waits(instance, waiting) -> None:
-    deadlines = [d for e in waiting if "Timer" in e.event_type and (d := _deadline(e.value)) is not None]
+    deadlines = [d for e in waiting if "Timer" in e.event_type and (d := deadline_of(e.value)) is not None]
     names = sorted({e.name for e in waiting if e.event_type == "MessageEventDefinition"})
     new = {"timer": min(deadlines).isoformat() if deadlines else None, "messages": names}
     if instance.status in ("completed", "terminated"):
@@ -151,7 +151,7 @@ def start(process_key: str, subject: dict, actor=None, data: dict | None = None)
     db.session.add(instance)
     db.session.flush()
     event(instance, "started", actor_id, version=definition.version)
-    _run(instance, workflow, actor_id, lambda wf: wf.do_engine_steps())
+    run_step(instance, workflow, actor_id, lambda wf: wf.do_engine_steps())
     save(instance, workflow, actor_id=actor_id)
     return instance
 
@@ -173,7 +173,7 @@ def complete(row: HumanTask, user, data: dict) -> ProcessInstance:
     if row.claimed_by_id not in (None, user.id):
         raise TaskConflict("该待办已被他人认领")
     attempt = {"kind": "complete", "human_task_id": row.id, "user_id": user.id, "data": data}
-    return _attempt(instance, attempt, lambda: _complete(instance, row, user.id, data))
+    return run_attempt(instance, attempt, lambda: _complete(instance, row, user.id, data))
 
 
 def _complete(instance, row, user_id, data):
@@ -185,7 +185,7 @@ def _complete(instance, row, user_id, data):
         task.run()
         wf.do_engine_steps()
 
-    _run(instance, workflow, user_id, step)
+    run_step(instance, workflow, user_id, step)
     event(instance, "task_completed", user_id, row.task_key, data=data)
     save(instance, workflow, completed=row, actor_id=user_id)
 
@@ -222,12 +222,12 @@ def fire_timers(instance: ProcessInstance) -> None:
         wf.refresh_timers()
         wf.do_engine_steps()
 
-    _run(instance, workflow, None, step)
+    run_step(instance, workflow, None, step)
     event(instance, "timer_fired")
     save(instance, workflow)
 
 
-def _attempt(instance, attempt: dict, work) -> ProcessInstance:
+def run_attempt(instance, attempt: dict, work) -> ProcessInstance:
     """Runs and commits `work`; on an engine failure records the error separately."""
     instance_id = instance.id
     try:
@@ -297,8 +297,8 @@ def retry(instance, actor) -> ProcessInstance:
     kind = attempt.get("kind")
     if kind == "complete":
         row = db.session.get(HumanTask, attempt["human_task_id"])
-        return _attempt(instance, attempt, lambda: _complete(instance, row, attempt["user_id"], attempt["data"]))
+        return run_attempt(instance, attempt, lambda: _complete(instance, row, attempt["user_id"], attempt["data"]))
     if kind == "message":
         from app.workflow import messages
-        return _attempt(instance, attempt, lambda: messages.deliver(instance, attempt["message"]))
-    return _attempt(instance, {"kind": "timer"}, lambda: fire_timers(instance))
+        return run_attempt(instance, attempt, lambda: messages.deliver(instance, attempt["message"]))
+    return run_attempt(instance, {"kind": "timer"}, lambda: fire_timers(instance))

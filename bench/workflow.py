@@ -91,7 +91,7 @@ def _runtime_rate(kind: str, n: int, warmup: int, engine_options=None) -> tuple[
 
 def _breakdown(one, db, runtime, n=20) -> tuple[float, float, float]:
     """Untimed diagnostic pass, per instance: SQL statements, milliseconds in the engine
-    (new_workflow, load, _run, dumps, by wrapping them) and in the database (the driver's
+    (new_workflow, load, run_step, dumps, by wrapping them) and in the database (the driver's
     execute and commit: round trips + server work, fsync included); the rest is ORM and
     application Python."""
     from sqlalchemy import event
@@ -122,7 +122,7 @@ def _breakdown(one, db, runtime, n=20) -> tuple[float, float, float]:
                 engine_seconds[0] += time.perf_counter() - t0
         return wrapper
 
-    names = ("new_workflow", "load", "_run", "dumps")
+    names = ("new_workflow", "load", "run_step", "dumps")
     originals = {name: getattr(runtime, name) for name in names}
     event.listen(db.engine, "before_cursor_execute", count)
     event.listen(db.engine, "after_cursor_execute", counted)

@@ -8,7 +8,7 @@ from app.api.lookup import visible
 from app.api.problems import ApiProblem
 from app.api.registry import endpoint
 from app.extensions import db
-from app.forms.payroll import BatchForm, DraftForm, LineForm, SettlementDayForm
+from app.forms.payroll import BatchForm, DraftForm, LineForm, SettlementDayForm, SummaryForm
 from app.forms.tasks import SignatureForm
 from app.models import BankBatch, PayrollDraft, Project
 from app.services import audit, bank, roles
@@ -36,6 +36,7 @@ def _draft_json(d: PayrollDraft) -> dict:
 def _batch_json(b: BankBatch) -> dict:
     return {"id": b.id, "batch_no": b.batch_no, "project_id": b.project_id, "pay_month": b.pay_month,
             "status": b.status, "period_start": b.period_start.isoformat(), "period_end": b.period_end.isoformat(),
+            "pay_date": b.pay_date.isoformat() if b.pay_date else None,
             "drafts": [{"id": d.id, "enterprise_id": d.enterprise_id, "status": d.status} for d in b.drafts]}
 
 
@@ -131,10 +132,11 @@ def _batch_for_gc(batch_id: int) -> BankBatch:
 
 @endpoint(bp, "/bank-batches/<int:batch_id>/summary", "POST",
           summary="【生成汇总表】 and the summary file (GC PM only; every draft GC-approved, else 409)",
-          tag="payroll", responses={201: {"status": "string"}, 403: None, 404: None, 409: None, 422: None})
-def summarize(batch_id):
+          tag="payroll", form=SummaryForm,
+          responses={201: {"status": "string"}, 403: None, 404: None, 409: None, 422: None})
+def summarize(batch_id, form):
     batch = _batch_for_gc(batch_id)
-    batch_service.summarize(g.api_user, batch)
+    batch_service.summarize(g.api_user, batch, form.pay_date.data)
     db.session.commit()
     return _batch_json(batch), 201
 

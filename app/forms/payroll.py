@@ -4,7 +4,7 @@ from flask_wtf import FlaskForm
 from wtforms import IntegerField, StringField
 from wtforms.validators import InputRequired, NumberRange, Optional, Regexp
 
-from app.forms.employment import WholeNumberField
+from app.forms.employment import IsoDateField, WholeNumberField
 from app.forms.fields import required, strip
 from app.services.payroll import MAX_FEN
 
@@ -22,6 +22,12 @@ class BatchForm(FlaskForm):
     """{"pay_month"}: 【新增银行交换批次号】."""
 
     pay_month = StringField(_l("工资月份"), filters=[strip], validators=[required("请选择工资月份"), _MONTH])
+
+
+class SummaryForm(FlaskForm):
+    """{"pay_date"?}: 【生成汇总表】 with the 发放日期 (today when left out)."""
+
+    pay_date = IsoDateField(_l("发放日期"), format="%Y-%m-%d", validators=[Optional()])
 
 
 class DraftForm(FlaskForm):

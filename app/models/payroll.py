@@ -23,6 +23,7 @@ class BankBatch(db.Model):
     status = db.Column(db.String(16), nullable=False, default="open")
     period_start = db.Column(db.Date, nullable=False)
     period_end = db.Column(db.Date, nullable=False)
+    pay_date = db.Column(db.Date)  # 发放日期: chosen at 【生成汇总表】, printed and signed, the bank's execution date
     created_by_id = db.Column(db.Integer, db.ForeignKey("user_account.id"))
     created_at = db.Column(UTCDateTime, nullable=False, default=utcnow)
     summarized_at = db.Column(UTCDateTime)

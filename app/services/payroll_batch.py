@@ -9,7 +9,7 @@ fails (the bank unreachable) leaves the signed file in place and the instance in
 `error` for an administrator to retry.
 """
 import logging
-from datetime import date
+from datetime import date, timedelta
 
 from flask import current_app
 from sqlalchemy import select
@@ -19,6 +19,7 @@ from app.models import Allocation, BankBatch, Enterprise, HumanTask, PayrollDraf
 from app.models.types import utcnow
 from app.services import audit, bank, payroll_pdf, roles, signing
 from app.services.errors import Conflict, Forbidden, NotFound, RuleViolation
+from app.services.calendar import today_in_shanghai
 from app.services.i18n import N_
 from app.services.job_types import job_type_name
 from app.services.payroll import is_gc_pm
@@ -60,11 +61,29 @@ def _gc(batch) -> Enterprise:
 
 # --- 生成汇总表 / 生成汇总文件 -----------------------------------------------------------------
 
+PAY_DATE_PAST = N_("发放日期不能早于今天")
+PAY_DATE_FAR = N_("发放日期须在今后%(days)d天内")
+PAY_DATE_WINDOW = 31  # days ahead a pay date may be set
+
+
+def _pay_date(chosen: date | None) -> date:
+    """发放日期: today unless chosen; never in the past, at most a month ahead."""
+    today = today_in_shanghai()
+    if chosen is None:
+        return today
+    if chosen < today:
+        raise RuleViolation(PAY_DATE_PAST, field="pay_date")
+    if chosen > today + timedelta(days=PAY_DATE_WINDOW):
+        raise RuleViolation(PAY_DATE_FAR, field="pay_date", days=PAY_DATE_WINDOW)
+    return chosen
+
+
 def summarize(actor, batch, pay_date: date | None = None) -> BankBatch:
     """Every draft GC-approved → the lines' identities and cards are copied, the PDF is
     made, and the signing flow starts. 409 otherwise."""
     project = batch.project
     _require_gc_pm(actor, project)
+    pay_date = _pay_date(pay_date)
     if batch.status != "open":
         raise Conflict(ALREADY_SUMMARIZED)
     if not batch.drafts:
@@ -79,8 +98,8 @@ def summarize(actor, batch, pay_date: date | None = None) -> BankBatch:
         person = line.person
         line.name, line.id_number, line.mobile = person.name, person.id_number, person.phone
         line.bank_name, line.bank_card_number = person.bank_name, person.bank_card_number
-    batch.status, batch.summarized_at = "summarized", utcnow()
-    audit.record(actor, "payroll.summary", "bank_batch", batch.id, lines=len(lines))
+    batch.status, batch.summarized_at, batch.pay_date = "summarized", utcnow(), pay_date
+    audit.record(actor, "payroll.summary", "bank_batch", batch.id, lines=len(lines), pay_date=pay_date.isoformat())
     subject = {"batch_id": batch.id, "project_id": project.id, "enterprise_id": project.gc_enterprise_id}
     db.session.flush()  # the flow's first step (生成汇总文件) reads the copied lines
     batch.process_instance_id = runtime.start(PROCESS, subject, actor).id
@@ -96,7 +115,7 @@ def make_summary_file(batch_id: int) -> BankBatch:
     return batch
 
 
-def render(batch, pay_date: date | None = None) -> bytes:
+def render(batch) -> bytes:
     project, gc = batch.project, _gc(batch)
     employers = {d.id: d.enterprise.name for d in batch.drafts}
     # The trade each worker was allocated with on this project (the latest allocation wins).
@@ -106,7 +125,7 @@ def render(batch, pay_date: date | None = None) -> bytes:
         project_name=project.name, project_code=project.code, gc_name=gc.name, gc_uscc=gc.uscc,
         wage_bank=project.wage_bank_name, wage_account_no=project.wage_account_no,
         wage_account_name=project.wage_account_name, batch_no=batch.batch_no, pay_month=batch.pay_month,
-        period_start=batch.period_start, period_end=batch.period_end, pay_date=pay_date, generated_at=utcnow(),
+        period_start=batch.period_start, period_end=batch.period_end, pay_date=batch.pay_date, generated_at=utcnow(),
         lines=[payroll_pdf.Line(enterprise_name=employers[line.draft_id], name=line.name, id_number=line.id_number or "",
                                 mobile=line.mobile or "", job_type_name=job_type_name(job_types.get(line.person_id)) or "",
                                 days=line.days, gross_fen=line.gross_fen, deductions_fen=line.deductions_fen or 0,
@@ -209,7 +228,7 @@ def push(batch_id: int) -> bank.PushResult:
                            amount_fen=line.net_fen, remittance_info=f"{batch.pay_month}工资", bank=line.bank_name or "")
                for line in _lines(batch) if line.net_fen > 0]
     xml = bank.credit_transfer_xml(bank.Transfer(
-        batch_no=batch.batch_no, message_id=message_id, created_at=utcnow(), requested_date=utcnow().date(),
+        batch_no=batch.batch_no, message_id=message_id, created_at=utcnow(), requested_date=max(batch.pay_date or today_in_shanghai(), today_in_shanghai()),
         debtor_name=project.wage_account_name, debtor_account=project.wage_account_no,
         debtor_bank=project.wage_bank_name, lines=credits))
     result = bank.gateway_from_config(current_app.config).push(

@@ -5,6 +5,8 @@ with its digital certificate — 推送银行, the bank's receipt per line and �
 The certificate and its password go to payroll_batch.sign for that one call and are
 never stored; the flow (processes/payroll_batch.bpmn) checks the signatures and pushes.
 """
+from datetime import timedelta
+
 from flask import Blueprint, Response, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext
 from flask_login import current_user, login_required
@@ -12,6 +14,8 @@ from sqlalchemy import case, func, select
 from sqlalchemy.orm import selectinload
 
 from app.extensions import db
+from app.forms.payroll import SummaryForm
+from app.services.calendar import today_in_shanghai
 from app.forms.tasks import SignatureForm
 from app.models import BankBatch, PayrollDraft, PayrollLine, User
 from app.services import audit
@@ -107,7 +111,8 @@ def batch(batch_id: int):
         results=_results_page(batch) if batch.status in PUSHED else None, pushed=batch.status in PUSHED,
         resendable=_unresent_failures(batch) if batch.status in PUSHED else 0,
         parent=db.session.get(BankBatch, batch.parent_id) if batch.parent_id else None, follow_ups=follow_ups,
-        has_document=batch.summarized_at is not None)
+        has_document=batch.summarized_at is not None, today=today_in_shanghai(),
+        pay_date_max=today_in_shanghai() + timedelta(days=batch_service.PAY_DATE_WINDOW))
 
 
 @bp.route("/<int:batch_id>/summary", methods=["POST"])
@@ -117,8 +122,13 @@ def summarize(batch_id: int):
     batch = batch_or_deny(batch_id)
     if not service.is_gc_pm(current_user, batch.project):
         abort(403)
+    form = SummaryForm()
+    if not form.validate():
+        for message in form.pay_date.errors:
+            flash(str(message), "danger")
+        return redirect(url_for(".batch", batch_id=batch_id))
     try:
-        batch_service.summarize(current_user, batch)
+        batch_service.summarize(current_user, batch, form.pay_date.data)
         db.session.commit()
     except Forbidden:
         db.session.rollback()

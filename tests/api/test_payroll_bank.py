@@ -5,7 +5,7 @@ against the XSD, summing to the PDF's total), the bank's receipt with one failed
 and its follow-up batch. Then the refusals."""
 import io
 import json
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -14,6 +14,7 @@ from pyhanko.pdf_utils.reader import PdfFileReader
 from pypdf import PdfReader
 
 from app.services import bank, demo_ca, signing
+from app.services.calendar import today_in_shanghai
 from app.services.payroll_pdf import PM_SIGNATURE_FIELD, format_yuan
 from tests.services.test_payroll_drafts import sign_ins, with_card
 from tests.support.factories import auth, token
@@ -92,12 +93,21 @@ def test_the_whole_payroll_to_the_bank_and_back(client, s, app):
     gc_pm, legal = token(client, s.gc.pm), token(client, s.gc.enterprise.legal_rep)
     batch_id = approved_batch(client, s)
     assert call(client, "post", f"/api/v1/bank-batches/{batch_id}/summary", token(client, s.gc.hr)).status_code == 403
-    made = call(client, "post", f"/api/v1/bank-batches/{batch_id}/summary", gc_pm)
+    summary = f"/api/v1/bank-batches/{batch_id}/summary"
+    today = today_in_shanghai()
+    for bad in ((today - timedelta(days=1)).isoformat(), (today + timedelta(days=32)).isoformat(), "2026-02-30"):
+        refused = call(client, "post", summary, gc_pm, json={"pay_date": bad})
+        assert refused.status_code == 422 and "pay_date" in refused.get_json()["errors"]
+    assert call(client, "get", f"/api/v1/bank-batches/{batch_id}", gc_pm).get_json()["status"] == "open"
+    pay_date = (today + timedelta(days=3)).isoformat()
+    made = call(client, "post", summary, gc_pm, json={"pay_date": pay_date})
     assert made.status_code == 201 and made.get_json()["status"] == "summarized"
+    assert made.get_json()["pay_date"] == pay_date
     pdf = call(client, "get", f"/api/v1/bank-batches/{batch_id}/summary.pdf", legal)
     assert pdf.status_code == 200 and pdf.data.startswith(b"%PDF")
     text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf.data)).pages)
     assert s.gc.workers[0].name in text and s.sub.workers[0].id_number in text
+    assert f"发放日期：{pay_date}" in text  # the law asks for the pay date on the signed table
 
     pm_cert = demo_ca.issue_person(s.ca, s.gc.pm_person.name, s.gc.pm_person.id_number, PASSWORD)
     enterprise_cert = demo_ca.issue_enterprise(s.ca, s.gc.enterprise.name, s.gc.enterprise.uscc, PASSWORD)
@@ -122,6 +132,7 @@ def test_the_whole_payroll_to_the_bank_and_back(client, s, app):
     amounts = [bank.parse_fen(a.text) for a in tree.iterfind(".//p:CdtTrfTxInf/p:Amt/p:InstdAmt", ns)]
     assert amounts == [1_100_00, 800_00]
     assert bank.parse_fen(tree.findtext(".//p:GrpHdr/p:CtrlSum", namespaces=ns)) == sum(amounts)
+    assert tree.findtext(".//p:PmtInf/p:ReqdExctnDt", namespaces=ns) == pay_date  # the bank pays on that day
     final_text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(final)).pages)
     assert format_yuan(sum(amounts)) in final_text
     assert next(folder.glob("*.pdf")).read_bytes() == final

@@ -6,7 +6,7 @@ then the GC enterprise), the bank's receipt and 【重新发送】; the inbox's 
 the worker's 工资条 — who may open each page, and that no input makes a 500."""
 import io
 import re
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 from sqlalchemy import select
@@ -15,6 +15,7 @@ from app.extensions import db
 from app.models import AuditEntry, BankBatch, HumanTask, PayrollDraft, PayrollLine
 from app.services import bank, demo_ca, payroll
 from app.services import payroll_batch as batch_service
+from app.services.calendar import today_in_shanghai
 from app.workflow import inbox
 from tests.services.test_payroll_drafts import sign_ins, with_card
 from tests.support.factories import csrf_from, log_in
@@ -339,9 +340,16 @@ def test_the_summary_is_refused_until_every_table_is_approved(app, s, world):
     task = task_of(s.gc.pm, "gc_review")
     post(pm, f"/payroll/drafts/{task.subject['draft_id']}/review", {"decision": "agree"},
          f"/payroll/drafts/{task.subject['draft_id']}")
-    page = post(pm, f"{url}/summary", {}, url)
+    assert 'data-testid="pay-date"' in text(pm.get(url))
+    yesterday = (today_in_shanghai() - timedelta(days=1)).isoformat()
+    for bad, message in ((yesterday, "发放日期不能早于今天"), ("2026-13-01", "日期格式应为YYYY-MM-DD")):
+        refused = post(pm, f"{url}/summary", {"pay_date": bad}, url)
+        assert any(message in a for a in alerts(text(refused))) and fresh(BankBatch, batch.id).status == "open"
+    pay_date = (today_in_shanghai() + timedelta(days=2)).isoformat()
+    page = post(pm, f"{url}/summary", {"pay_date": pay_date}, url)
     assert "已生成汇总表和汇总文件" in " ".join(alerts(text(page)))
     assert fresh(BankBatch, batch.id).status == "summarized" and "待项目经理签署" in text(page)
+    assert fresh(BankBatch, batch.id).pay_date.isoformat() == pay_date and pay_date in text(page)
     assert 'data-testid="sign-link"' in text(page) and "2,200.00" in text(page)
     assert 'data-testid="sign-link"' not in text(signed_in(app, s.gc.enterprise.legal_rep).get(url))
     pdf = signed_in(app, s.gc.hr).get(f"{url}/summary.pdf")

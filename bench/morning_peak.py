@@ -12,10 +12,11 @@ SECRET_KEY — the one the officer's code is signed with — and temporary folde
 2 workers bound to 127.0.0.1 on a free port; readiness is every worker having loaded
 the app (a post_worker_init hook in a temporary gunicorn config writes a file).
 Worker class: sync (one request at a time per worker; BENCH_PEAK_WORKER_CLASS and
-BENCH_PEAK_THREADS set another to compare). A sign-in is CPU-bound in Python: about
-8 ms of CPU in the worker per sign-in against ~1.5 ms in PostgreSQL, and two workers
-already keep both CPUs of the machine busy; threads do not add CPU, they add GIL
-hand-offs at each of the dozen database round trips. Measured on this 2-CPU machine:
+BENCH_PEAK_THREADS set another to compare). A sign-in is CPU-bound in Python: 4–5 ms
+of CPU in the worker per sign-in (five SQL statements and a commit, most of it in the
+ORM) against under 1 ms in PostgreSQL, and two workers already keep both CPUs of the
+machine busy; threads do not add CPU, they add GIL hand-offs at each database round
+trip. Measured on this 2-CPU machine when a sign-in still took a dozen statements:
 gthread with 4 threads gave fewer sign-ins/s (156 against 185) with more CPU per
 sign-in and a worse p99 (539 against 384 ms); the bare insert was the same either way.
 Sync workers close the connection after each response (they are meant to sit behind

@@ -1,20 +1,11 @@
-/* The task page's process diagram: the bpmn-js NavigatedViewer (read-only, zoom and pan)
- * shows the instance's own definition version with the current task highlighted.
- * The bpmn.io watermark stays visible: the bpmn-js licence requires it. */
+/* The task page's process diagram: the instance's own definition version with the
+ * current task highlighted (loaded by diagram-viewer.js). */
 (function () {
   "use strict";
 
   var panel = document.querySelector("[data-diagram-url]");
   if (!panel || typeof window.BpmnJS !== "function") {
     return;
-  }
-  var canvasBox = panel.querySelector("[data-diagram-canvas]");
-  var status = panel.querySelector("[data-diagram-status]");
-
-  function fail() {
-    canvasBox.classList.add("d-none");
-    status.textContent = panel.getAttribute("data-error-text");
-    status.classList.remove("d-none");
   }
 
   function highlight(viewer, elementId) {
@@ -32,21 +23,7 @@
     }
   }
 
-  var viewer = new window.BpmnJS({ container: canvasBox });
-  fetch(panel.getAttribute("data-diagram-url"), { credentials: "same-origin" })
-    .then(function (response) {
-      if (!response.ok) {
-        throw new Error("HTTP " + response.status);
-      }
-      return response.text();
-    })
-    .then(function (xml) {
-      return viewer.importXML(xml);
-    })
-    .then(function () {
-      viewer.get("canvas").zoom("fit-viewport", "auto");
-      highlight(viewer, panel.getAttribute("data-current-task"));
-      panel.setAttribute("data-diagram-ready", "true");
-    })
-    .catch(fail);
+  window.showDiagram(panel, panel.getAttribute("data-diagram-url"), function (viewer) {
+    highlight(viewer, panel.getAttribute("data-current-task"));
+  });
 })();

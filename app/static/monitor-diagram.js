@@ -1,6 +1,5 @@
-/* The process monitor's diagrams: the bpmn-js NavigatedViewer (read-only) with
- * completed steps and current steps marked, or a badge per task with how many
- * instances wait there. The bpmn.io watermark stays visible (bpmn-js licence). */
+/* The process monitor's diagrams (loaded by diagram-viewer.js) with completed steps and
+ * current steps marked, or a badge per task with how many instances wait there. */
 (function () {
   "use strict";
 
@@ -8,8 +7,6 @@
   if (!panel || typeof window.BpmnJS !== "function") {
     return;
   }
-  var canvasBox = panel.querySelector("[data-diagram-canvas]");
-  var status = panel.querySelector("[data-diagram-status]");
 
   function read(name, fallback) {
     try {
@@ -17,12 +14,6 @@
     } catch (error) {
       return fallback;
     }
-  }
-
-  function fail() {
-    canvasBox.classList.add("d-none");
-    status.textContent = panel.getAttribute("data-error-text");
-    status.classList.remove("d-none");
   }
 
   function mark(viewer) {
@@ -47,21 +38,5 @@
     });
   }
 
-  var viewer = new window.BpmnJS({ container: canvasBox });
-  fetch(panel.getAttribute("data-monitor-diagram"), { credentials: "same-origin" })
-    .then(function (response) {
-      if (!response.ok) {
-        throw new Error("HTTP " + response.status);
-      }
-      return response.text();
-    })
-    .then(function (xml) {
-      return viewer.importXML(xml);
-    })
-    .then(function () {
-      viewer.get("canvas").zoom("fit-viewport", "auto");
-      mark(viewer);
-      panel.setAttribute("data-diagram-ready", "true");
-    })
-    .catch(fail);
+  window.showDiagram(panel, panel.getAttribute("data-monitor-diagram"), mark);
 })();

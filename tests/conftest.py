@@ -65,11 +65,11 @@ def app(database_url, tmp_path):
     with app.app_context():
         yield app
         db.session.remove()
-        _empty_all_tables()
+        empty_all_tables()
         db.engine.dispose()
 
 
-def _empty_all_tables():
+def empty_all_tables():
     tables = [t for t in db.metadata.sorted_tables]
     with db.engine.begin() as conn:
         if conn.dialect.name == "postgresql":

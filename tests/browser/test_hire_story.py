@@ -10,17 +10,10 @@ from sqlalchemy import select
 from app.extensions import db
 from app.models import Employment, Registration
 from app.services import roles
-from tests.support.factories import PASSWORD
+from tests.browser.steps.session import log_in_as
 from tests.support.identifiers import make_id_number
 from tests.support.images import make_id_image
 
-
-def log_in(page, user):
-    page.goto("/login")
-    page.locator("[name='username']").fill(user.username)
-    page.locator("[name='password']").fill(PASSWORD)
-    page.get_by_role("button", name="登录").click()
-    expect(page.get_by_test_id("current-user")).to_have_count(1)
 
 
 def fresh(query):
@@ -42,7 +35,7 @@ def test_register_verify_hire_consent_and_register_employment(world, new_page, s
 
     # The worker registers on a phone.
     phone = new_page(phone=True)
-    log_in(phone, worker)
+    log_in_as(phone, worker)
     phone.goto("/me/registration")
     expect(phone.get_by_role("heading", name="填报须知")).to_be_visible()
     shoot(phone, "worker-notice")
@@ -62,7 +55,7 @@ def test_register_verify_hire_consent_and_register_employment(world, new_page, s
 
     # The data center processes the batch.
     desk = new_page()
-    log_in(desk, operator)
+    log_in_as(desk, operator)
     desk.goto("/datacenter/")
     expect(desk.get_by_text("张典豪")).to_be_visible()
     expect(desk.get_by_text(id_number)).to_have_count(0)  # masked in the queue
@@ -77,7 +70,7 @@ def test_register_verify_hire_consent_and_register_employment(world, new_page, s
 
     # HR creates the employment (新建聘用关系).
     hr_page = new_page()
-    log_in(hr_page, hr)
+    log_in_as(hr_page, hr)
     hr_page.goto(f"/enterprises/{enterprise.id}")
     hr_page.get_by_test_id("staff-link").click()
     hr_page.get_by_test_id("new-employment").click()

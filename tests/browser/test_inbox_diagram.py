@@ -9,16 +9,9 @@ from sqlalchemy import select
 from app.extensions import db
 from app.models import HumanTask
 from app.workflow import runtime
-from tests.support.factories import PASSWORD
+from tests.browser.steps.session import log_in_as
 from tests.workflow.conftest import deploy, parties  # noqa: F401  (pytest fixtures)
 
-
-def log_in(page, user):
-    page.goto("/login")
-    page.locator("[name='username']").fill(user.username)
-    page.locator("[name='password']").fill(PASSWORD)
-    page.get_by_role("button", name="登录").click()
-    expect(page.get_by_test_id("current-user")).to_have_count(1)  # in the collapsed menu on a phone
 
 
 def open_task(key):
@@ -35,7 +28,7 @@ def test_task_page_shows_the_diagram_and_the_worker_gets_the_message(deploy, par
     approve = open_task("approve")
 
     desk = new_page()
-    log_in(desk, parties["hr"])
+    log_in_as(desk, parties["hr"])
     expect(desk.get_by_test_id("inbox-link")).to_contain_text("待办事项")
     expect(desk.get_by_test_id("inbox-count")).to_contain_text("1")
     desk.get_by_test_id("inbox-link").click()
@@ -71,7 +64,7 @@ def test_task_page_shows_the_diagram_and_the_worker_gets_the_message(deploy, par
     shoot(desk, "hr-inbox-after-approval")
 
     phone = new_page(phone=True)
-    log_in(phone, parties["person_user"])
+    log_in_as(phone, parties["person_user"])
     link = phone.get_by_test_id("inbox-link")
     expect(link).to_be_visible()  # outside the collapsed menu: seen at once on a phone
     expect(link).to_contain_text("消息通知")
@@ -98,7 +91,7 @@ def test_bulk_refusal_asks_for_the_reason_in_a_dialog(deploy, parties, page, sho
     for _ in range(2):
         runtime.start("approval_timeout", parties["subject"])
     db.session.commit()
-    log_in(page, parties["hr"])
+    log_in_as(page, parties["hr"])
     page.goto("/inbox/")
     expect(page.locator("tr[data-task-id]")).to_have_count(2)
     expect(page.get_by_text("无期限")).to_have_count(0)  # both have a 24-hour deadline

@@ -15,7 +15,8 @@ from app.models import HumanTask, ProcessDefinition, ProcessInstance
 from app.services import roles
 from app.services import separation as service
 from app.workflow import inbox
-from tests.browser.test_hire_story import fresh, log_in
+from tests.browser.steps.session import log_in_as
+from tests.browser.test_hire_story import fresh
 from tests.browser.test_resignation import fire_due
 from tests.support.staffing import employee
 
@@ -59,7 +60,7 @@ def test_a_longer_timer_applies_to_new_resignations_only(app, world, new_page, s
         resign(before)  # under version 1: 24 hours
 
     with time_machine.travel(T0 + timedelta(hours=1)) as traveller:  # ticking: the pages need a moving clock
-        log_in(page, analyst)
+        log_in_as(page, analyst)
         page.get_by_test_id("modeler-link").click()
         expect(page.get_by_test_id("process-resignation")).to_contain_text("v1")
         shoot(page, "process-list")
@@ -110,8 +111,8 @@ def test_a_longer_timer_applies_to_new_resignations_only(app, world, new_page, s
         assert versions == {before.id: 1, after.id: 2}
 
         old_phone, new_phone = new_page(phone=True), new_page(phone=True)
-        log_in(old_phone, before.user)
-        log_in(new_phone, after.user)
+        log_in_as(old_phone, before.user)
+        log_in_as(new_phone, after.user)
 
         traveller.move_to(T0 + timedelta(hours=24, seconds=1))
         fire_due(app)
@@ -143,7 +144,7 @@ def test_a_longer_timer_applies_to_new_resignations_only(app, world, new_page, s
 def test_an_unknown_handler_is_marked_on_the_diagram_and_not_deployed(world, new_page, shoot):
     analyst = world.user("analyst_wang", name="王分析", platform_role=roles.ANALYST)
     page = new_page(reduced_motion="reduce")
-    log_in(page, analyst)
+    log_in_as(page, analyst)
     open_editor(page)
 
     select_element(page, "complete_by_person")
@@ -185,7 +186,7 @@ def test_every_process_round_trips_through_the_editor(world, new_page, shoot):
     the exported XML passes the same validation (form keys, handlers, lanes, timers)."""
     analyst = world.user("analyst_zhao", name="赵分析", platform_role=roles.ANALYST)
     page = new_page()
-    log_in(page, analyst)
+    log_in_as(page, analyst)
     for key in ("hire_consent", "allocation_confirmation", "resignation", "dismissal", "payroll", "payroll_batch"):
         open_editor(page, key)
         page.get_by_role("button", name="校验").click()

@@ -7,16 +7,9 @@ from playwright.sync_api import expect
 
 from app.extensions import db
 from app.workflow import runtime
-from tests.support.factories import PASSWORD
+from tests.browser.steps.session import log_in_as
 from tests.workflow.conftest import deploy, parties  # noqa: F401  (pytest fixtures)
 
-
-def log_in(page, user):
-    page.goto("/login")
-    page.locator("[name='username']").fill(user.username)
-    page.locator("[name='password']").fill(PASSWORD)
-    page.get_by_role("button", name="登录").click()
-    expect(page.get_by_test_id("current-user")).to_have_count(1)
 
 
 def test_dashboard_diagram_instance_page_and_a_confirmed_suspend(deploy, parties, world, page, shoot):
@@ -27,7 +20,7 @@ def test_dashboard_diagram_instance_page_and_a_confirmed_suspend(deploy, parties
     admin = world.admin()
     db.session.rollback()  # end the read: the server thread writes to the same database
 
-    log_in(page, admin)
+    log_in_as(page, admin)
     page.get_by_test_id("monitor-link").click()
     expect(page.locator("h1")).to_have_text("流程监控")
     row = page.locator("tr[data-process='with_diagram']")

@@ -17,18 +17,11 @@ from sqlalchemy import select
 from app.extensions import db
 from app.models import Allocation, SignIn
 from app.services import geo
+from tests.browser.steps.session import log_in_as
 from tests.browser.conftest import CHROMIUM_ARGS
-from tests.support.factories import PASSWORD
 from tests.support.site import code_of, confirmed, officer, set_point, site_wgs84
 from tests.support.staffing import employee, staffing
 
-
-def log_in(page, user):
-    page.goto("/login")
-    page.locator("[name='username']").fill(user.username)
-    page.locator("[name='password']").fill(PASSWORD)
-    page.get_by_role("button", name="登录").click()
-    expect(page.get_by_test_id("current-user")).to_have_count(1)
 
 
 def read(query):
@@ -53,7 +46,7 @@ def test_worker_signs_in_inside_the_range_and_is_held_back_outside(world, new_pa
     lng, lat = site_wgs84()
 
     inside = phone_at(new_page, *geo.offset_point(lng, lat, north_m=100))
-    log_in(inside, worker.user)
+    log_in_as(inside, worker.user)
     inside.goto("/me/signin")
     expect(inside.get_by_test_id("signin-project")).to_have_text(site.project.name)
     button = inside.get_by_test_id("signin-button")
@@ -72,7 +65,7 @@ def test_worker_signs_in_inside_the_range_and_is_held_back_outside(world, new_pa
     assert read(select(SignIn.person_id, SignIn.method, SignIn.distance_m)) == [(worker.id, "worker_scan", 100)]
 
     far = phone_at(new_page, *geo.offset_point(lng, lat, east_m=2000))
-    log_in(far, worker.user)
+    log_in_as(far, worker.user)
     far.goto("/me/signin")
     status = far.get_by_test_id("location-status")
     expect(status).to_contain_text("您不在项目签到范围内")
@@ -83,7 +76,7 @@ def test_worker_signs_in_inside_the_range_and_is_held_back_outside(world, new_pa
 
     # Location refused: the page says location is required and the button stays grey.
     blind = new_page(phone=True)
-    log_in(blind, worker.user)
+    log_in_as(blind, worker.user)
     blind.goto("/me/signin")
     expect(blind.get_by_test_id("location-status")).to_contain_text("签到需要打开手机定位")
     expect(blind.get_by_test_id("signin-button")).to_be_disabled()
@@ -96,7 +89,7 @@ def test_gc_pm_enters_a_worker_by_the_manual_field_then_exits_them(world, new_pa
     confirmed(site.project, worker)
 
     desk = new_page()
-    log_in(desk, site.gc.pm)
+    log_in_as(desk, site.gc.pm)
     desk.goto(f"/projects/{site.project.id}/site/")
     desk.get_by_test_id("scan-link").click()
     expect(desk.get_by_label("确认进场")).to_be_checked()
@@ -125,7 +118,7 @@ def test_personal_code_counts_down_and_renews_itself_on_the_phone(world, new_pag
     site = staffing(world, workers=1)
     worker = site.gc.workers[0]
     phone = new_page(phone=True)
-    log_in(phone, worker.user)
+    log_in_as(phone, worker.user)
     phone.clock.install()  # the page's clock, moved by the test; the server keeps real time
     phone.goto("/me/code")
     card = phone.get_by_test_id("personal-code")
@@ -151,7 +144,7 @@ def test_gc_pm_sets_the_point_appoints_and_revokes_an_officer(world, new_page, s
     worker = employee(world, site.gc.enterprise, name="王小明")
     confirmed(site.project, worker)
     phone = new_page(phone=True)
-    log_in(phone, site.gc.pm)
+    log_in_as(phone, site.gc.pm)
     phone.goto(f"/projects/{site.project.id}/site/")
     shoot(phone, "overview-links")
     phone.get_by_test_id("location-link").click()
@@ -237,7 +230,7 @@ def test_the_camera_decodes_the_worker_code_and_enters_the_worker(world, camera_
                                  permissions=["camera"])
     page = context.new_page()
     page.set_default_timeout(10_000)
-    log_in(page, site.gc.pm)
+    log_in_as(page, site.gc.pm)
     page.goto(f"/projects/{site.project.id}/site/scan")
     page.get_by_role("button", name="扫一扫").click()
     expect(page.get_by_role("alert").first).to_have_text(f"{worker.name}已成功进入{site.project.name}")

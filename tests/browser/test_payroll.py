@@ -18,7 +18,8 @@ from app.extensions import db
 from app.models import BankBatch
 from app.services import bank, demo_ca, signing
 from app.services import payroll_batch as batch_service
-from tests.browser.test_onsite import log_in, read
+from tests.browser.steps.session import log_in_as
+from tests.browser.test_onsite import read
 from tests.services.test_payroll_drafts import sign_ins, with_card
 from tests.support.staffing import employee, staffing
 
@@ -49,7 +50,7 @@ def test_gc_pm_drafts_reviews_summarizes_and_signs_then_the_enterprise_signs(wor
     pid = site.project.id
 
     pm = new_page(reduced_motion="reduce")  # dialogs and panels open at once: screenshots show them whole
-    log_in(pm, site.gc.pm)
+    log_in_as(pm, site.gc.pm)
     pm.goto(f"/projects/{pid}/site/")
     pm.get_by_test_id("payroll-link").click()
     expect(pm.get_by_test_id("empty")).to_be_visible()
@@ -129,7 +130,7 @@ def test_gc_pm_drafts_reviews_summarizes_and_signs_then_the_enterprise_signs(wor
 
     # The GC's legal representative: inbox → 【去签署】 → one refusal, then the enterprise certificate.
     legal = new_page(reduced_motion="reduce")
-    log_in(legal, site.gc.enterprise.legal_rep)
+    log_in_as(legal, site.gc.enterprise.legal_rep)
     legal.goto("/inbox/")
     legal.get_by_role("link", name="施工总包企业签署").click()
     expect(legal.get_by_test_id("task-form")).to_have_count(0)
@@ -178,7 +179,7 @@ def test_gc_pm_drafts_reviews_summarizes_and_signs_then_the_enterprise_signs(wor
     expect(pm.get_by_test_id("resend")).to_be_visible()
     shoot(pm, "gc-pm-receipt")
     phone = new_page(phone=True)
-    log_in(phone, workers[0].user)
+    log_in_as(phone, workers[0].user)
     phone.goto("/me/wages")
     expect(phone.get_by_test_id("wage-net")).to_have_text("8,500.50")
     expect(phone.get_by_test_id("wage-status")).to_have_text("已发放")

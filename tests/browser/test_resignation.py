@@ -10,7 +10,8 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import Employment, Separation
-from tests.browser.test_hire_story import fresh, log_in
+from tests.browser.steps.session import log_in_as
+from tests.browser.test_hire_story import fresh
 from tests.support.staffing import employee
 
 APPLIED = datetime(2026, 11, 23, 1, 0, tzinfo=timezone.utc)  # 09:00 in Shanghai
@@ -29,7 +30,7 @@ def test_worker_resigns_at_once_after_the_enterprise_let_24_hours_pass(app, worl
     phone = new_page(phone=True, reduced_motion="reduce")  # dialogs open without a fade: clean screenshots
 
     with time_machine.travel(APPLIED) as traveller:
-        log_in(phone, person.user)
+        log_in_as(phone, person.user)
         phone.get_by_role("button", name="菜单").click()
         phone.get_by_test_id("employment-link").click()
         expect(phone.get_by_test_id("employer")).to_have_text("浦江劳务有限公司")

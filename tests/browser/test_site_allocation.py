@@ -7,18 +7,11 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import Allocation
-from tests.support.factories import PASSWORD
+from tests.browser.steps.session import log_in_as
 from tests.support.staffing import employee, staffing
 
 NAMES = ("陈建军", "刘国强", "黄永明")
 
-
-def log_in(page, user):
-    page.goto("/login")
-    page.locator("[name='username']").fill(user.username)
-    page.locator("[name='password']").fill(PASSWORD)
-    page.get_by_role("button", name="登录").click()
-    expect(page.get_by_test_id("current-user")).to_have_count(1)  # in the collapsed menu on a phone
 
 
 def statuses():
@@ -36,7 +29,7 @@ def test_sub_pm_allocates_three_workers_and_the_gc_pm_agrees_in_bulk(world, new_
 
     # The subcontractor's PM, on a phone: 项目人员管理 → project → 人员分配.
     phone = new_page(phone=True)
-    log_in(phone, site.sub.pm)
+    log_in_as(phone, site.sub.pm)
     phone.goto("/projects/")
     phone.get_by_role("link", name=project.name).click()
     phone.get_by_test_id("site-link").click()
@@ -67,7 +60,7 @@ def test_sub_pm_allocates_three_workers_and_the_gc_pm_agrees_in_bulk(world, new_
 
     # The GC's PM, at a desk: 待同意分配人数 → tick all → 同意.
     desk = new_page()
-    log_in(desk, site.gc.pm)
+    log_in_as(desk, site.gc.pm)
     desk.goto(f"/projects/{project.id}")
     desk.get_by_test_id("site-link").click()
     unit = desk.locator(f"tr[data-enterprise-id='{site.sub.enterprise.id}']")

@@ -11,11 +11,10 @@ import schemathesis
 from hypothesis import HealthCheck, settings, strategies as st
 from schemathesis import checks
 from schemathesis.specs.openapi import checks as openapi_checks
-from sqlalchemy import text
 
 from app import create_app
 from app.extensions import db
-from tests.conftest import base_config
+from tests.conftest import base_config, empty_all_tables
 from tests.reliability.worlds import build
 from tests.support.factories import PASSWORD, World
 
@@ -44,13 +43,7 @@ def api_world(database_url, tmp_path_factory):
         tokens[role] = response.get_json()["token"]
     yield app, u, tokens
     with app.app_context():
-        tables = db.metadata.sorted_tables
-        with db.engine.begin() as conn:
-            if conn.dialect.name == "postgresql":
-                conn.execute(text("TRUNCATE " + ", ".join(f'"{t.name}"' for t in tables) + " RESTART IDENTITY CASCADE"))
-            else:
-                for table in reversed(tables):
-                    conn.execute(table.delete())
+        empty_all_tables()
         db.engine.dispose()
 
 

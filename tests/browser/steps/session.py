@@ -30,6 +30,11 @@ def log_in(actor: Actor) -> None:
     expect(page.get_by_test_id("current-user")).to_contain_text(actor.username)  # collapsed on a phone
 
 
+def log_in_as(page, user) -> None:
+    """Logs the test's `user` (made with the support factories' password) in on `page`."""
+    log_in(Actor(page, user.username, user.name))
+
+
 def flash(page):
     """The first flashed message on the page."""
     return page.get_by_role("alert").first

@@ -8,7 +8,7 @@ import time
 import traceback
 from pathlib import Path
 
-HELPERS = {"common", "__main__"}
+HELPERS = {"common", "http_load", "__main__"}
 COLUMNS = ("benchmark", "figure", "unit", "goal", "verdict")
 
 

@@ -43,28 +43,24 @@ in-process (SQL statements, time in the database driver).
 """
 import contextlib
 import hashlib
-import http.client
 import json
-import multiprocessing
 import os
-import queue
 import random
 import secrets
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
 import threading
 import time
-from collections import Counter
 from datetime import date, timedelta
 from pathlib import Path
 from types import SimpleNamespace
 
 from bench.common import bench_app, met, percentile, row
+from bench.http_load import load
+from tests.support.serving import free_port, spawn_gunicorn
 
-ROOT = Path(__file__).resolve().parent.parent
 DB_NAME = "rn_bench_morning_peak"
 CLIENTS = 50
 GUNICORN_WORKERS = 2
@@ -73,7 +69,6 @@ THREADS = int(os.environ.get("BENCH_PEAK_THREADS", 1))  # more than 1 makes guni
 GOAL_RATIO, GOAL_P99_MS = 0.5, 100.0
 CODE_REFRESH_SECONDS = 100  # the officer's code is valid 120 s
 SITE_GCJ02 = (121.475164, 31.228816)  # 人民广场 (tests/support/site.py)
-TICK = os.sysconf("SC_CLK_TCK")
 
 
 # --- the baseline: a bare Flask endpoint doing one insert ---------------------------------
@@ -178,34 +173,15 @@ def _bulk_workers(project_id: int, enterprise_ids: list[int], count: int) -> lis
 
 # --- gunicorn -------------------------------------------------------------------------------
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @contextlib.contextmanager
 def _gunicorn(target: str, env: dict, tmp: str):
     """Serves `target`; yields (port, master pid) once every worker has loaded the app."""
-    ready = tempfile.mkdtemp(prefix="ready-", dir=tmp)
-    config = Path(ready) / "gunicorn.conf.py"
-    config.write_text("import os\n\ndef post_worker_init(worker):\n"
-                      f"    open(os.path.join({ready!r}, 'worker-%d' % worker.pid), 'w').close()\n")
-    port = _free_port()
-    log = Path(ready) / "gunicorn.log"
-    command = [sys.executable, "-m", "gunicorn", "--config", str(config), "--chdir", str(ROOT),
-               "--workers", str(GUNICORN_WORKERS), "--worker-class", WORKER_CLASS, "--threads", str(THREADS),
-               "--bind", f"127.0.0.1:{port}", "--log-level", "warning", "--error-logfile", str(log),
-               "--timeout", "60", "--graceful-timeout", "20", target]
-    with open(log, "ab") as out:
-        process = subprocess.Popen(command, env=env, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT,
-                                   start_new_session=True)
+    ready = Path(tempfile.mkdtemp(prefix="ready-", dir=tmp))
+    log, port = ready / "gunicorn.log", free_port()
+    process = spawn_gunicorn(target, port=port, workers=GUNICORN_WORKERS, env=env, folder=ready, log=log, options=(
+        "--worker-class", WORKER_CLASS, "--threads", str(THREADS), "--error-logfile", str(log),
+        "--timeout", "60", "--graceful-timeout", "20"))
     try:
-        deadline = time.monotonic() + 90
-        while len([p for p in os.listdir(ready) if p.startswith("worker-")]) < GUNICORN_WORKERS:
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"gunicorn {target} did not start:\n{log.read_text()[-3000:]}")
-            time.sleep(0.05)
         yield port, process.pid
     finally:
         if process.poll() is None:
@@ -220,58 +196,7 @@ def _gunicorn(target: str, env: dict, tmp: str):
             print(f"-- gunicorn {target} log:\n{errors[-3000:]}", file=sys.stderr)
 
 
-def _cpu(pid: int) -> float:
-    """utime + stime of a process, seconds (0 when it is gone)."""
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except OSError:
-        return 0.0
-    return (int(fields[11]) + int(fields[12])) / TICK
-
-
-def _machine_busy() -> float:
-    """CPU seconds the whole machine has spent not idle (/proc/stat), all CPUs together."""
-    user, nice, system, idle, iowait, irq, softirq, steal = map(int, Path("/proc/stat").read_text().split()[1:9])
-    return (user + nice + system + irq + softirq + steal) / TICK
-
-
-def _cpu_snapshot(master_pid: int) -> dict:
-    """CPU seconds of the gunicorn workers and of this database's PostgreSQL backends."""
-    workers, backends = {}, {}
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            stat = Path(f"/proc/{entry}/stat").read_text()
-            cmdline = Path(f"/proc/{entry}/cmdline").read_bytes()
-        except OSError:
-            continue
-        if int(stat.rsplit(")", 1)[1].split()[1]) == master_pid:
-            workers[int(entry)] = _cpu(int(entry))
-        elif DB_NAME.encode() in cmdline:
-            backends[int(entry)] = _cpu(int(entry))
-    return {"gunicorn": workers, "postgres": backends, "machine": {0: _machine_busy()}}
-
-
-def _cpu_used(before: dict, after: dict) -> dict:
-    return {group: sum(after[group][pid] - before[group].get(pid, 0.0) for pid in after[group]) for group in after}
-
-
 # --- the load generator (a second process) ----------------------------------------------------
-
-def _client_process(port: int, spec: dict, warmup: list, jobs: list, pipe) -> None:
-    """Runs in the spawned process: a warm-up pass, then (when the parent says go) the
-    measured pass; sends back latencies, statuses and the process's CPU time."""
-    maker = _requests(spec)
-    _drive(port, warmup, maker)
-    pipe.send("warm")
-    pipe.recv()
-    cpu0 = sum(os.times()[:2])
-    result = _drive(port, jobs, maker)
-    result["client_cpu"] = sum(os.times()[:2]) - cpu0
-    pipe.send(result)
-    pipe.close()
-
 
 def _requests(spec: dict):
     """(method, path, headers, body) for one job: a worker's sign-in, or a bare insert."""
@@ -307,78 +232,8 @@ def _requests(spec: dict):
     return sign_in
 
 
-def _send(conn, request) -> tuple[int, bytes, int]:
-    """(status, body, retries): one retry when the server had closed the idle connection."""
-    method, path, headers, body = request
-    for attempt in range(2):
-        try:
-            conn.request(method, path, body, headers)
-            response = conn.getresponse()
-            return response.status, response.read(), attempt
-        except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError):
-            conn.close()
-            if attempt:
-                raise
-    raise AssertionError("unreachable")
-
-
-def _drive(port: int, jobs: list, maker) -> dict:
-    """CLIENTS threads with a keep-alive connection each, sharing one queue of jobs."""
-    work = queue.SimpleQueue()
-    for job in jobs:
-        work.put(job)
-    results, started = [], {}
-    barrier = threading.Barrier(CLIENTS, action=lambda: started.setdefault("t0", time.perf_counter()))
-
-    def client():
-        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
-        conn.connect()
-        mine = []
-        barrier.wait()
-        while True:
-            try:
-                job = work.get_nowait()
-            except queue.Empty:
-                break
-            request = maker(job)
-            t0 = time.perf_counter()
-            status, body, retries = _send(conn, request)
-            mine.append((time.perf_counter() - t0, status, retries, body[:300] if status != 201 else b""))
-        conn.close()
-        results.extend(mine)
-
-    threads = [threading.Thread(target=client) for _ in range(CLIENTS)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    elapsed = time.perf_counter() - started["t0"]
-    statuses = Counter(status for _, status, _, _ in results)
-    failures = [(status, body.decode(errors="replace")) for _, status, _, body in results if status != 201]
-    return {"elapsed": elapsed, "latencies": [r[0] for r in results], "statuses": dict(statuses),
-            "retries": sum(r[2] for r in results), "failures": failures[:5]}
-
-
 def _load(port: int, master_pid: int, spec: dict, warmup: list, jobs: list) -> dict:
-    """The load generator in a spawned process; CPU of the server side over the measured pass."""
-    ctx = multiprocessing.get_context("spawn")  # nothing inherited: no app, no pooled connections
-    parent, child = ctx.Pipe()
-    process = ctx.Process(target=_client_process, args=(port, spec, warmup, jobs, child), daemon=True)
-    process.start()
-    try:
-        if not parent.poll(600) or parent.recv() != "warm":
-            raise RuntimeError("the load generator did not finish its warm-up")
-        before = _cpu_snapshot(master_pid)
-        parent.send("go")
-        if not parent.poll(1800):
-            raise RuntimeError("the load generator did not finish")
-        result = parent.recv()
-        result["server_cpu"] = _cpu_used(before, _cpu_snapshot(master_pid))
-    finally:
-        process.join(timeout=30)
-        if process.is_alive():
-            process.terminate()
-    return result
+    return load(port, master_pid, DB_NAME, _requests, spec, warmup, jobs, CLIENTS)
 
 
 # --- diagnostics: one sign-in in-process ------------------------------------------------------

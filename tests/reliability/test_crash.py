@@ -18,7 +18,6 @@ import json
 import os
 import queue
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -37,9 +36,9 @@ from app.services import accounts, employment as employment_service, separation
 from tests.reliability.consistency import inconsistencies
 from tests.support.people import verified_person
 from tests.support.site import code_of, confirmed, officer, set_point, site_wgs84
+from tests.support.serving import ROOT, free_port, spawn_gunicorn
 from tests.support.staffing import employee, staffing
 
-ROOT = Path(__file__).resolve().parents[2]
 SIGNERS, NEW_RESIGNERS, OLD_RESIGNERS, OLD_HIRES = 24, 10, 12, 6
 CLIENTS = 6
 KILL_AFTER = 0.35  # of the jobs answered
@@ -52,17 +51,11 @@ def pg(app):
     return app
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 class Servers:
     """gunicorn and the scheduler, each in its own process group, killable at once."""
 
     def __init__(self, app, tmp_path: Path):
-        self.tmp, self.port = tmp_path, _free_port()
+        self.tmp, self.port = tmp_path, free_port()
         self.env = {**os.environ, "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"],
                     "SECRET_KEY": app.config["SECRET_KEY"], "UPLOAD_FOLDER": app.config["UPLOAD_FOLDER"],
                     "KEY_FOLDER": app.config["KEY_FOLDER"], "BANK_OUTBOX": app.config["BANK_OUTBOX"],
@@ -72,23 +65,14 @@ class Servers:
 
     def start(self):
         self.starts += 1
-        ready = self.tmp / f"ready-{self.starts}"
-        ready.mkdir()
-        config = ready / "gunicorn.conf.py"
-        config.write_text("import os\n\ndef post_worker_init(worker):\n"
-                          f"    open(os.path.join({str(ready)!r}, 'worker-%d' % worker.pid), 'w').close()\n")
-        log = open(self.tmp / f"servers-{self.starts}.log", "ab")
-        self.processes = [
-            subprocess.Popen([sys.executable, "-m", "gunicorn", "--config", str(config), "--workers", "2",
-                              "--bind", f"127.0.0.1:{self.port}", "--log-level", "warning", "--timeout", "60",
-                              "wsgi:app"], cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT,
-                             start_new_session=True),
-            subprocess.Popen([sys.executable, "-m", "flask", "--app", "wsgi", "scheduler", "run"], cwd=ROOT,
-                             env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)]
-        deadline = time.monotonic() + 60
-        while len([p for p in ready.iterdir() if p.name.startswith("worker-")]) < 2:
-            assert self.processes[0].poll() is None and time.monotonic() < deadline, self.log()
-            time.sleep(0.05)
+        log = self.tmp / f"servers-{self.starts}.log"
+        gunicorn = spawn_gunicorn("wsgi:app", port=self.port, workers=2, env=self.env,
+                                  folder=self.tmp / f"ready-{self.starts}", log=log, options=("--timeout", "60"),
+                                  timeout=60)
+        with open(log, "ab") as out:
+            scheduler = subprocess.Popen([sys.executable, "-m", "flask", "--app", "wsgi", "scheduler", "run"], cwd=ROOT,
+                                         env=self.env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+        self.processes = [gunicorn, scheduler]
 
     def kill(self):
         """SIGKILL to every process of both groups: no handler runs, nothing is flushed."""

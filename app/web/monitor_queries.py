@@ -11,12 +11,13 @@ from sqlalchemy.orm import defer, joinedload
 from app.extensions import db
 from app.models import HumanTask, ProcessEvent, ProcessInstance
 from app.models.workflow import INSTANCE_STATUSES
+from app.services.idcard import mask_id_number
 from app.web import SHANGHAI
 
 # Events after which the next task starts: the time up to a task's completion is its own.
 STEP_KINDS = ("started", "task_completed", "timer_fired", "message_received", "resumed", "retried", "migrated")
 DURATION_WINDOW = timedelta(days=90)
-ID_NUMBER = re.compile(r"(?<![0-9])([1-9][0-9]{5})[0-9]{8}([0-9]{3}[0-9Xx])(?![0-9A-Za-z])")
+ID_NUMBER = re.compile(r"(?<![0-9])[1-9][0-9]{16}[0-9Xx](?![0-9A-Za-z])")
 ID_KEY = re.compile(r"id_?(number|card|no)|idcard|身份证", re.IGNORECASE)
 
 
@@ -118,7 +119,7 @@ def masked(value):
     if isinstance(value, list):
         return [masked(v) for v in value]
     if isinstance(value, str):
-        return ID_NUMBER.sub(lambda m: m.group(1)[:4] + "*" * 10 + m.group(2), value)
+        return ID_NUMBER.sub(lambda m: mask_id_number(m.group(0)), value)
     if isinstance(value, int) and not isinstance(value, bool) and len(str(abs(value))) == 18:
         return masked(str(value))
     return value

@@ -22,6 +22,7 @@ from SpiffWorkflow.spiff.specs.event_definitions import MessageEventDefinition
 from SpiffWorkflow.util.task import TaskState
 
 from app.workflow import definitions
+from app.workflow.runtime import deadline_of
 from app.workflow.sandbox import SandboxScriptEngine
 from app.workflow.serializer import dumps, loads, new_workflow
 from app.workflow.testcase_checks import CaseFailure, check_expectations, check_format, listing, ready_ids
@@ -209,21 +210,10 @@ def _timer_tasks(workflow) -> dict:
     found = {}
     for task in list(workflow.event_manager.tasks.values()):
         if isinstance(task.task_spec.event_definition, TimerEventDefinition):
-            deadline = _deadline(task.internal_data.get("event_value"))
+            deadline = deadline_of(task.internal_data.get("event_value"))
             if deadline is not None:
                 found[task] = deadline
     return found
-
-
-def _deadline(value) -> datetime | None:
-    if isinstance(value, dict):  # a cycle timer: its next firing
-        value = value.get("next")
-    if not isinstance(value, str):
-        return None
-    try:
-        return TimerEventDefinition.get_datetime(value)
-    except ValueError:
-        return None
 
 
 def _fire_timers(run, timer_id: str | None):

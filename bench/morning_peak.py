@@ -12,9 +12,10 @@ SECRET_KEY — the one the officer's code is signed with — and temporary folde
 2 workers bound to 127.0.0.1 on a free port; readiness is every worker having loaded
 the app (a post_worker_init hook in a temporary gunicorn config writes a file).
 Worker class: sync (one request at a time per worker; BENCH_PEAK_WORKER_CLASS and
-BENCH_PEAK_THREADS set another to compare). A sign-in is CPU-bound in Python: 4–5 ms
-of CPU in the worker per sign-in (five SQL statements and a commit, most of it in the
-ORM) against under 1 ms in PostgreSQL, and two workers already keep both CPUs of the
+BENCH_PEAK_THREADS set another to compare). A sign-in is CPU-bound in Python: three times
+the bare insert's CPU in the worker (three SQL statements and a commit: the token with
+its user, one statement of sign-in facts, the INSERT … RETURNING) against 1–2 ms in
+PostgreSQL, and two workers already keep both CPUs of the
 machine busy; threads do not add CPU, they add GIL hand-offs at each database round
 trip. Measured on this 2-CPU machine when a sign-in still took a dozen statements:
 gthread with 4 threads gave fewer sign-ins/s (156 against 185) with more CPU per

@@ -5,9 +5,8 @@ day; a second returns the first. Callers commit.
 """
 from dataclasses import dataclass
 
-from sqlalchemy import exists, select
+from sqlalchemy import and_, bindparam, exists, insert, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import lazyload
 
 from app.extensions import db
 from app.models import Allocation, Person, Project, RoleGrant, SignIn
@@ -16,6 +15,7 @@ from app.services import audit, geo, roles
 from app.services.errors import Conflict, Forbidden, NotFound, RuleViolation
 from app.services.i18n import N_
 from app.services.construction_code import read_personal_code
+from app.models.allocation import OPEN_ALLOCATION
 from app.services.site import ACCEPTED, NOT_ON_PROJECT, UNKNOWN_PERSON, Outcome, allocation_on, person_from_code
 from app.services.idcard import SHANGHAI
 
@@ -163,24 +163,26 @@ def _member(person, project) -> Allocation:
     return allocation
 
 
-def _sign_in(project, allocation, officer_person_id: int, method: str, lng, lat, distance) -> tuple[SignIn, bool]:
+def _sign_in(project_id: int, allocation, officer_person_id: int, method: str, lng, lat,
+             distance) -> tuple[SignIn, bool]:
     """The day's sign-in of the person on the project: (record, created). Two scans at
-    the same moment meet at the unique (project, person, day) and return one record."""
+    the same moment meet at the unique (project, person, day) and return one record.
+    `allocation` is an Allocation or a row with its id, person_id and enterprise_id."""
     now = utcnow()
     day = now.astimezone(SHANGHAI).date()
-    this = (SignIn.project_id == project.id, SignIn.person_id == allocation.person_id, SignIn.work_date == day)
+    values = {"project_id": project_id, "person_id": allocation.person_id, "allocation_id": allocation.id,
+              "enterprise_id": allocation.enterprise_id, "work_date": day, "signed_at": now, "method": method,
+              "officer_person_id": officer_person_id, "lng": lng, "lat": lat, "distance_m": distance}
     # No look first: at the morning peak nearly every sign-in is the day's first, and the
-    # unique key answers the rare second one.
-    record = SignIn(project_id=project.id, person_id=allocation.person_id, allocation_id=allocation.id,
-                    enterprise_id=allocation.enterprise_id, work_date=day, signed_at=now, method=method,
-                    officer_person_id=officer_person_id, lng=lng, lat=lat, distance_m=distance)
-    db.session.add(record)
+    # unique key answers the rare second one. One INSERT … RETURNING, without the
+    # unit of work's bookkeeping for a single new row.
     try:
-        db.session.flush()
+        return db.session.scalars(insert(SignIn).returning(SignIn), [values]).one(), True
     except IntegrityError:  # nothing else is pending in a sign-in's transaction
         db.session.rollback()
-        return db.session.scalar(select(SignIn).where(*this)), False
-    return record, True
+        return db.session.scalar(select(SignIn).where(
+            SignIn.project_id == project_id, SignIn.person_id == allocation.person_id,
+            SignIn.work_date == day)), False
 
 
 def officer_scan(actor, project, token, lng=None, lat=None, coord_system=geo.WGS84) -> Outcome:
@@ -196,40 +198,58 @@ def officer_scan(actor, project, token, lng=None, lat=None, coord_system=geo.WGS
     if lng is not None and lat is not None:  # the officer's phone, when it sends a position
         distance = require_in_range(project, lng, lat, coord_system)
         w_lng, w_lat = geo.to_wgs84(float(lng), float(lat), coord_system)
-    record, created = _sign_in(project, allocation, officer.id, "officer_scan", w_lng, w_lat, distance)
+    record, created = _sign_in(project.id, allocation, officer.id, "officer_scan", w_lng, w_lat, distance)
     if created:
         audit.record(actor, "signin.officer_scan", "signin", record.id, person_id=person.id, project_id=project.id)
     return Outcome(person, "signed_in" if created else "already_signed_in",
                    SIGNED_IN if created else ALREADY_SIGNED_IN, created, record)
 
 
-def _code_holder_is_officer(person_id: int, project_id: int) -> bool:
-    """Whether the person a code names is a sign-in officer of the project, in one query
-    (the morning peak runs this for every worker)."""
-    officer = exists().where(RoleGrant.user_id == Person.user_id, RoleGrant.role == roles.SIGNIN_OFFICER,
-                             RoleGrant.project_id == project_id)
-    found = db.session.execute(select(officer).where(Person.id == person_id)).first()
-    if found is None:
-        raise RuleViolation(UNKNOWN_PERSON, field="officer_token")
-    return found[0]
+# What a worker's sign-in must know, in one statement built once (the morning peak runs
+# it for every worker): the project's sign-in point, the worker's open allocation on
+# the project, and whether the person the officer's code names exists and is one of
+# the project's sign-in officers.
+_SIGNIN_FACTS = (
+    select(Project.signin_wgs84_lng, Project.signin_wgs84_lat, Project.signin_radius_m,
+           Allocation.id, Allocation.person_id, Allocation.enterprise_id, Allocation.status,
+           exists().where(Person.id == bindparam("officer_id")).label("officer_known"),
+           exists().where(RoleGrant.user_id == Person.user_id, Person.id == bindparam("officer_id"),
+                          RoleGrant.role == roles.SIGNIN_OFFICER,
+                          RoleGrant.project_id == Project.id).label("officer_appointed"))
+    .select_from(Project)
+    .outerjoin(Allocation, and_(Allocation.project_id == Project.id, Allocation.person_id == bindparam("person_id"),
+                                Allocation.status.in_(OPEN_ALLOCATION)))
+    .where(Project.id == bindparam("project_id"))
+    .limit(1)
+)
 
 
 def worker_sign_in(user, project_id: int, officer_token, lng, lat, coord_system=geo.WGS84) -> tuple[SignIn, bool]:
-    """Direction A: the worker, inside the range with location on, scans the officer's code."""
+    """Direction A: the worker, inside the range with location on, scans the officer's code.
+    The refusals come in this order: not on the project, no position, no sign-in point,
+    out of range, a bad code, a code of someone who is not the project's officer."""
     person = user.person
-    # the project's participants are not needed here: skip their eager load
-    project = db.session.scalar(select(Project).where(Project.id == project_id).options(lazyload("*")))
-    allocation = allocation_on(person.id, project_id) if person is not None and project is not None else None
-    if allocation is None or allocation.status not in ACCEPTED:
+    try:
+        officer_id, bad_code = read_personal_code(officer_token, "officer_token"), None
+    except RuleViolation as refusal:
+        officer_id, bad_code = None, refusal
+    facts = None
+    if person is not None:
+        facts = db.session.execute(_SIGNIN_FACTS, {"project_id": project_id, "person_id": person.id,
+                                                   "officer_id": officer_id}).first()
+    if facts is None or facts.id is None or facts.status not in ACCEPTED:
         raise NotFound(NOT_ON_PROJECT)
     if lng is None or lat is None:
         raise RuleViolation(POSITION_NEEDED, field="lng")
-    distance = require_in_range(project, lng, lat, coord_system)
-    officer_id = read_personal_code(officer_token, "officer_token")
-    if not _code_holder_is_officer(officer_id, project_id):
+    distance = require_in_range(facts, lng, lat, coord_system)
+    if bad_code is not None:
+        raise bad_code
+    if not facts.officer_known:
+        raise RuleViolation(UNKNOWN_PERSON, field="officer_token")
+    if not facts.officer_appointed:
         raise RuleViolation(CODE_NOT_OFFICER, field="officer_token")
     w_lng, w_lat = geo.to_wgs84(float(lng), float(lat), coord_system)
-    return _sign_in(project, allocation, officer_id, "worker_scan", w_lng, w_lat, distance)
+    return _sign_in(project_id, facts, officer_id, "worker_scan", w_lng, w_lat, distance)
 
 
 def my_projects(user) -> list[Allocation]:

@@ -58,6 +58,8 @@ from datetime import date, timedelta
 from pathlib import Path
 from types import SimpleNamespace
 
+from sqlalchemy import bindparam
+
 from bench.common import bench_app, met, percentile, row
 from bench.http_load import load
 from tests.support.serving import free_port, spawn_gunicorn
@@ -97,6 +99,56 @@ def bare_app():
         bare.session.add(record)
         bare.session.commit()
         return {"id": record.id}, 201
+
+    return app
+
+
+# --- the floor: a sign-in's own work, with none of the product's machinery ------------------
+
+def floor_app():
+    """gunicorn 'bench.morning_peak:floor_app()': POST /signin does what a sign-in must —
+    the bearer token's holder, the officer's code (HMAC), the same one statement of facts
+    as app.services.signin, the distance, one INSERT … RETURNING and the commit — as Core
+    statements in a bare Flask view: no Flask-Login, no WTForms, no ORM objects, no error
+    messages. What the product's sign-in could reach at best on this stack and machine."""
+    from flask import Flask, abort, request
+    from flask_sqlalchemy import SQLAlchemy
+    from sqlalchemy import insert, select
+
+    from app.models import ApiToken, Person, SignIn, User
+    from app.models.types import utcnow
+    from app.services import construction_code, geo, signin
+    from app.services.idcard import SHANGHAI
+
+    app = Flask("bench_floor")
+    app.config.update(SQLALCHEMY_DATABASE_URI=os.environ["DATABASE_URL"], SECRET_KEY=os.environ["SECRET_KEY"])
+    floor = SQLAlchemy(app, session_options={"expire_on_commit": False})
+    holder = (select(Person.id).join(User, User.id == Person.user_id).join(ApiToken, ApiToken.user_id == User.id)
+              .where(ApiToken.token_hash == bindparam("digest"), ApiToken.revoked_at.is_(None),
+                     ApiToken.expires_at > bindparam("now"), User.active.is_(True)))
+    add = insert(SignIn).returning(SignIn.id)
+
+    @app.post("/signin")
+    def sign_in():
+        body, now = request.get_json(), utcnow()
+        token = request.headers["Authorization"].partition(" ")[2]
+        person_id = floor.session.scalar(holder, {"digest": hashlib.sha256(token.encode()).hexdigest(), "now": now})
+        officer_id = construction_code.read_personal_code(body["officer_token"], "officer_token")
+        facts = floor.session.execute(signin._SIGNIN_FACTS, {"project_id": body["project_id"],
+                                                             "person_id": person_id, "officer_id": officer_id}).first()
+        if person_id is None or facts is None or facts.id is None or not facts.officer_appointed:
+            abort(422)
+        lng, lat = geo.to_wgs84(float(body["lng"]), float(body["lat"]), body["coord_system"])
+        distance = round(geo.distance_m(lng, lat, facts.signin_wgs84_lng, facts.signin_wgs84_lat))
+        if distance > facts.signin_radius_m:
+            abort(422)
+        record_id = floor.session.scalar(add, {
+            "project_id": body["project_id"], "person_id": person_id, "allocation_id": facts.id,
+            "enterprise_id": facts.enterprise_id, "work_date": now.astimezone(SHANGHAI).date(), "signed_at": now,
+            "method": "worker_scan", "officer_person_id": officer_id, "lng": lng, "lat": lat,
+            "distance_m": distance})
+        floor.session.commit()
+        return {"id": record_id, "signed_at": now.isoformat()}, 201
 
     return app
 
@@ -228,7 +280,7 @@ def _requests(spec: dict):
         token, lng, lat = job
         body = {"project_id": spec["project_id"], "officer_token": officer_code(), "lng": lng, "lat": lat,
                 "coord_system": "wgs84"}
-        return "POST", "/api/v1/me/signins", {"Content-Type": "application/json",
+        return "POST", spec.get("path", "/api/v1/me/signins"), {"Content-Type": "application/json",
                                                 "Authorization": f"Bearer {token}"}, json.dumps(body).encode()
     return sign_in
 
@@ -334,7 +386,7 @@ def run(quick: bool) -> list[dict]:
         from app.models import SignIn
         load_before = os.getloadavg()[0]
         t0 = time.perf_counter()
-        site = _build(app, warm + measured + diagnostic)
+        site = _build(app, 2 * (warm + measured) + diagnostic)  # the floor signs in workers of its own
         setup_seconds = time.perf_counter() - t0
         db.session.execute(text("CREATE TABLE bench_insert (id serial PRIMARY KEY, n integer NOT NULL, "
                                 "lng double precision, lat double precision)"))
@@ -359,7 +411,12 @@ def run(quick: bool) -> list[dict]:
             bares.append(_summary(_load(port, pid, bare_spec, bare_warm, bare_jobs(measured))))
         stored = db.session.scalar(select(func.count()).select_from(SignIn).where(
             SignIn.project_id == site.project_id))
-        statements, driver_ms, in_process_ms = _in_process(app, site, tokens[warm + measured:])
+        rest = tokens[warm + measured:]
+        statements, driver_ms, in_process_ms = _in_process(app, site, rest[:diagnostic])
+        rest = rest[diagnostic:]
+        with _gunicorn("bench.morning_peak:floor_app()", env, tmp) as (port, pid):
+            floor = _summary(_load(port, pid, {**spec, "path": "/signin"}, _jobs(site, rest[:warm], 3),
+                                   _jobs(site, rest[warm:], 4)))
 
     bare_rate = sum(b["rate"] for b in bares) / len(bares)
     ratio = peak["rate"] / bare_rate
@@ -368,8 +425,8 @@ def run(quick: bool) -> list[dict]:
     p99_ok = peak["p99"] < GOAL_P99_MS and not peak["bad"]
     return [
         row("morning peak set-up (bulk workers + ANALYZE)", f"{setup_seconds:.1f}", "s", "-",
-            f"{warm + measured + diagnostic:,} confirmed workers with a token each; sign-in rows stored after the "
-            f"run: {stored:,} (expected {warm + measured:,}); load average before: {load_before:.2f} "
+            f"{2 * (warm + measured) + diagnostic:,} confirmed workers with a token each; sign-in rows stored after the "
+            f"run of the product: {stored:,} (expected {warm + measured:,}); load average before: {load_before:.2f} "
             f"on {os.cpu_count()} CPUs (other work on the machine skews every figure)"),
         row(f"morning peak sign-ins, POST /me/signins ({stack})", f"{peak['rate']:.0f}", "sign-ins/s", "-",
             _describe(peak)),
@@ -386,4 +443,8 @@ def run(quick: bool) -> list[dict]:
             f"{statements:.0f} SQL statements + commit, {driver_ms:.1f} ms in the database driver"),
         row("morning peak where time goes: bare insert", f"{bares[0]['cpu']['gunicorn']:.1f}", "CPU ms/insert",
             "-", _cpu_text(bares[0])),
+        row("morning peak floor: the sign-in's own work in a bare view (diagnostic)", f"{floor['rate']:.0f}",
+            "sign-ins/s", "-",
+            f"ratio to the bare insert {floor['rate'] / bare_rate:.2f}; " + _describe(floor) + "; "
+            + _cpu_text(floor) + f". The bare insert's own p99 is {bares[0]['p99']:.0f}/{bares[1]['p99']:.0f} ms"),
     ]

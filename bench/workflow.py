@@ -89,6 +89,98 @@ def _runtime_rate(kind: str, n: int, warmup: int, engine_options=None) -> tuple[
         return rate, _breakdown(one, db, runtime)
 
 
+def _floor_rate(n: int, warmup: int) -> float:
+    """The least any implementation of (b) could spend on this machine: the engine work
+    of (b) as the runtime does it (state by reference: new, load, run, dump), and the same
+    rows written by hand-written SQL through psycopg in pipeline mode — each transaction
+    one round trip for its reads and one for all its writes with the commit (fsync
+    included); no ORM, no candidate resolution, no checks. Instances per second."""
+    import json
+
+    import psycopg
+
+    from app.extensions import db
+    from app.workflow import definitions
+    from app.workflow.serializer import dumps, loads, new_workflow
+
+    with bench_app("postgresql", "workflow_floor") as app:
+        from tests.support.factories import World
+        world = World(app)
+        enterprise = world.enterprise()
+        hr, person_user = world.hr_admin(enterprise), world.user()
+        definition = deploy_simple_approval()
+        definition_id = definition.id
+        spec, subprocess_specs = definitions.specs_for(definition)
+        subject = {"enterprise_id": enterprise.id, "person_id": person_user.person.id}
+        subject_json, hr_id = json.dumps(subject), hr.id
+        conninfo = db.engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
+        db.session.remove()
+
+        open_task = ("INSERT INTO human_task (instance_id, spiff_task_id, process_key, task_key, title, subject, "
+                     "lane, candidate_role, candidate_enterprise_id, status, created_at) VALUES "
+                     "(currval(pg_get_serial_sequence('process_instance', 'id')), %s, %s, %s, %s, %s::json, %s, "
+                     "%s, %s, 'open', now())")
+        event = ("INSERT INTO process_event (instance_id, at, kind, task_key, actor_id) VALUES "
+                 "(currval(pg_get_serial_sequence('process_instance', 'id')), now(), %s, %s, %s)")
+
+        def ready(workflow):
+            return workflow.get_tasks(state=TaskState.READY, manual=True)
+
+        with psycopg.connect(conninfo) as conn:
+            def one():
+                workflow = new_workflow(spec, subprocess_specs)
+                workflow.task_tree.data.update(subject)
+                workflow.do_engine_steps()
+                [task] = ready(workflow)
+                with conn.pipeline():  # BEGIN, the instance, its event and inbox row, COMMIT: one round trip
+                    cursor = conn.execute(
+                        "INSERT INTO process_instance (definition_id, process_key, status, subject, state, "
+                        "waiting_for, started_by_id, created_at, updated_at, lock_version) VALUES "
+                        "(%s, %s, 'running', %s::json, %s, '{}'::json, %s, now(), now(), 1) RETURNING id",
+                        (definition_id, KEY, subject_json, dumps(workflow), hr_id))
+                    conn.execute(event, ("started", None, hr_id))
+                    conn.execute(open_task, (str(task.id), KEY, task.task_spec.bpmn_id, task.task_spec.bpmn_name,
+                                             subject_json, task.task_spec.lane, "enterprise_hr", enterprise.id))
+                    conn.commit()
+                instance_id = cursor.fetchone()[0]
+                for _ in range(2):
+                    with conn.pipeline():  # BEGIN and the read: one round trip
+                        task_id, spiff_id, task_key, state, version = conn.execute(
+                            "SELECT h.id, h.spiff_task_id, h.task_key, i.state, i.lock_version FROM human_task h "
+                            "JOIN process_instance i ON i.id = h.instance_id WHERE h.instance_id = %s "
+                            "AND h.status = 'open'", (instance_id,)).fetchone()
+                    workflow = loads(state, spec, subprocess_specs)
+                    [task] = [t for t in ready(workflow) if str(t.id) == spiff_id]
+                    task.data.update(DATA[task_key])
+                    task.run()
+                    workflow.do_engine_steps()
+                    following = ready(workflow)
+                    with conn.pipeline():  # every write and COMMIT: one round trip
+                        conn.execute("UPDATE process_instance SET state = %s, status = %s, updated_at = now(), "
+                                     "lock_version = lock_version + 1 WHERE id = %s AND lock_version = %s",
+                                     (dumps(workflow), "completed" if workflow.is_completed() else "running",
+                                      instance_id, version))
+                        conn.execute("UPDATE human_task SET status = 'completed', completed_at = now(), "
+                                     "completed_by_id = %s WHERE id = %s", (hr_id, task_id))
+                        conn.execute("INSERT INTO process_event (instance_id, at, kind, task_key, actor_id, detail) "
+                                     "VALUES (%s, now(), 'task_completed', %s, %s, %s::json)",
+                                     (instance_id, task_key, hr_id, json.dumps({"data": DATA[task_key]})))
+                        for task in following:
+                            conn.execute(open_task.replace("currval(pg_get_serial_sequence('process_instance', "
+                                                           "'id'))", str(instance_id)),
+                                         (str(task.id), KEY, task.task_spec.bpmn_id, task.task_spec.bpmn_name,
+                                          subject_json, task.task_spec.lane, "person", None))
+                        conn.commit()
+                assert workflow.is_completed()
+
+            for _ in range(warmup):
+                one()
+            t0 = time.perf_counter()
+            for _ in range(n):
+                one()
+            return n / (time.perf_counter() - t0)
+
+
 def _breakdown(one, db, runtime, n=20) -> tuple[float, float, float]:
     """Untimed diagnostic pass, per instance: SQL statements, milliseconds in the engine
     (new_workflow, load, run_step, dumps, by wrapping them) and in the database (the driver's
@@ -174,6 +266,15 @@ def run(quick: bool) -> list[dict]:
                             {"connect_args": {"options": "-c synchronous_commit=off"}})
     rows.append(row("workflow (b) PostgreSQL, synchronous_commit=off (diagnostic only)", f"{lazy:.0f}",
                     "instances/s", "-", f"b/a = {lazy / rates[-1]:.2f}; not how production runs"))
+    # The floor: what no implementation on this machine can go below (see _floor_rate).
+    a_now = _spiff_rate(n, warmup)
+    floor = _floor_rate(n, warmup)
+    rows.append(row("workflow floor: engine + hand-pipelined SQL on PostgreSQL (diagnostic)", f"{floor:.0f}",
+                    "instances/s", "-",
+                    f"{1000 / floor:.1f} ms/instance, 5 round trips + 3 durable commits, no ORM or checks: the "
+                    f"most any implementation could reach here; b/a at most {floor / a_now:.2f} "
+                    f"(a measured beside it: {a_now:.0f}/s)"))
+    rates.append(a_now)
     a = sum(rates) / len(rates)
     return [row("workflow (a) SpiffWorkflow alone, round-trip per step", f"{a:.0f}", "instances/s", "-",
                 f"{1000 / a:.1f} ms/instance (runs: {', '.join(f'{r:.0f}' for r in rates)})")] + rows

@@ -4,11 +4,13 @@ before they run, and see only safe builtins, registered helpers and task data.
 SpiffWorkflow eval()s conditions and exec()s scripts with full builtins; restricting
 ``__builtins__`` alone is not enough (``().__class__.__base__.__subclasses__()``
 reaches ``Popen``), so the syntax tree is checked first: no imports, and no name or
-attribute beginning with ``_``.
+attribute beginning with ``_``. The resources a script may use are limited by
+script_limits.py: steps, and the size of what it builds.
 """
 import ast
 import builtins
 import json
+import re
 from contextvars import ContextVar
 from dataclasses import dataclass
 from functools import lru_cache
@@ -16,19 +18,22 @@ from functools import lru_cache
 from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
 from SpiffWorkflow.bpmn.script_engine.python_environment import BasePythonScriptEngineEnvironment
 
+from app.workflow import script_limits
 from app.workflow.registry import REGISTRY
 
 SAFE_BUILTINS = {name: getattr(builtins, name) for name in (
     "abs", "all", "any", "bool", "dict", "divmod", "enumerate", "filter", "float", "int", "isinstance",
     "len", "list", "map", "max", "min", "range", "reversed", "round", "set", "sorted", "str", "sum",
     "tuple", "zip", "True", "False", "None", "ValueError", "KeyError", "Exception",
-)}
+)} | script_limits.BUILTINS
 FORBIDDEN_NAMES = {"eval", "exec", "compile", "open", "globals", "locals", "vars", "getattr", "setattr",
                    "delattr", "input", "breakpoint", "help", "memoryview", "type", "object", "super"}
 # str.format walks attributes and items inside the string, where the syntax check cannot
 # see them: "{0.__self__.__loader__...}".format(len) reaches the app's SECRET_KEY.
 # f-strings and % formatting remain (their attribute access is in the syntax tree).
-FORBIDDEN_ATTRIBUTES = {"format", "format_map"}
+# Padding methods build a string as wide as asked in one call (script_limits.py).
+FORBIDDEN_ATTRIBUTES = {"format", "format_map", "ljust", "rjust", "center", "zfill", "expandtabs"}
+MAX_FORMAT_WIDTH = 9999
 
 
 class SandboxViolation(Exception):
@@ -54,12 +59,24 @@ def check_source(source: str, mode: str = "exec") -> None:
             raise SandboxViolation(f"keyword '{node.arg}' is not allowed", line)
         if isinstance(node, ast.arg) and node.arg.startswith("_"):
             raise SandboxViolation(f"argument '{node.arg}' is not allowed", line)
+        if isinstance(node, ast.FormattedValue) and node.format_spec is not None:
+            _check_format_spec(node.format_spec, line)
+
+
+def _check_format_spec(spec: ast.JoinedStr, line) -> None:
+    """f"{x:>8}" is fine; a computed spec or a width beyond MAX_FORMAT_WIDTH is not."""
+    for part in spec.values:
+        if not isinstance(part, ast.Constant):
+            raise SandboxViolation("computed format specifications are not allowed", line)
+        if any(int(n) > MAX_FORMAT_WIDTH for n in re.findall(r"\d+", str(part.value))):
+            raise SandboxViolation(f"format widths above {MAX_FORMAT_WIDTH} are not allowed", line)
 
 
 @lru_cache(maxsize=2048)
 def _compiled(source: str, mode: str):
     check_source(source, mode)
-    return compile(source, "<string>", mode)
+    tree = script_limits.guarded(ast.parse(source, mode=mode))
+    return compile(tree, script_limits.SCRIPT_FILE, mode)
 
 
 @dataclass(frozen=True)
@@ -78,24 +95,29 @@ CURRENT_CALL: ContextVar[dict] = ContextVar("workflow_call")
 
 class SandboxEnvironment(BasePythonScriptEngineEnvironment):
     def _globals(self, external_context) -> dict:
-        return {"__builtins__": SAFE_BUILTINS, **REGISTRY.helpers, **(external_context or {})}
+        return {"__builtins__": SAFE_BUILTINS, **REGISTRY.helpers, **(external_context or {}),
+                **script_limits.HELPERS}
 
     def evaluate(self, expression, context, external_context=None):
         scope = self._globals(external_context)
         scope.update(context)
-        return eval(_compiled(expression.strip(), "eval"), scope)  # noqa: S307 — checked above
+        scope.update(script_limits.HELPERS)
+        code = _compiled(expression.strip(), "eval")
+        return script_limits.sized(script_limits.within_steps(lambda: eval(code, scope)))  # noqa: S307 — checked
 
     def execute(self, script, context, external_context=None):
         reserved = self._globals(external_context)
         scope = dict(context)
         scope.update(reserved)
-        exec(_compiled(script, "exec"), scope)  # noqa: S102 — checked above
+        code = _compiled(script, "exec")
+        script_limits.within_steps(lambda: exec(code, scope))  # noqa: S102 — checked above
+        results = {key: value for key, value in scope.items() if key not in reserved and not callable(value)}
+        for value in results.values():  # the task data is serialized with the instance
+            script_limits.sized(value)
         for key in list(context):
             if key not in scope:
                 del context[key]
-        for key, value in scope.items():
-            if key not in reserved and not callable(value):
-                context[key] = value
+        context.update(results)
         return True
 
     def call_service(self, context, operation_name=None, operation_params=None, **kwargs):

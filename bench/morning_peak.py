@@ -37,6 +37,11 @@ one POST that inserts one row into `bench_insert` and commits, hit by the same 5
 clients with the same number of requests. It is measured before and after the
 sign-ins, and the ratio uses their mean, so that a drift in machine load matters less.
 
+The floor (diagnostic) is `floor_app()`, served and loaded the same way with workers of
+its own: a sign-in's own work (the token's holder, the officer's code, the one statement
+of facts, the distance, the INSERT and the commit) in a bare view with Core statements —
+what the product's sign-in could reach at best on this stack and machine.
+
 Figures: sign-ins/s with p50/p99, bare inserts/s with p50/p99, ratio (goal >= 0.5),
 sign-in p99 (goal < 100 ms), and where the time goes: CPU per request in the gunicorn
 workers, the PostgreSQL backends and the load generator (from /proc), and one sign-in

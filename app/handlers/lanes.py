@@ -1,10 +1,12 @@
 """Lane roles: each BPMN lane name is one of these keys; it turns a task's subject
-into a candidate rule, and names the granted roles that satisfy it."""
+into a candidate rule, and names the granted roles that satisfy it. Labels are
+translated where they are shown (the modeler, the monitor)."""
 from sqlalchemy import select
 
 from app.extensions import db
 from app.models import Person, Project
 from app.services import roles
+from app.services.i18n import N_
 from app.workflow.registry import ENTERPRISE, PERSON, PLATFORM, PROJECT, Candidate, Lane
 
 
@@ -48,14 +50,14 @@ def _admin(_subject: dict) -> Candidate:
 
 
 LANES = {
-    "person": Lane(_person, (), "本人", PERSON),
-    "enterprise_hr": Lane(_enterprise_hr, (roles.LEGAL_REP, roles.HR_ADMIN), "法人或人事聘用管理员", ENTERPRISE),
-    "project_manager": Lane(_project_manager, (roles.PROJECT_MANAGER,), "本单位项目经理", PROJECT),
-    "gc_pm": Lane(_gc_pm, (roles.PROJECT_MANAGER,), "施工总包项目经理", PROJECT),
-    "alloc_level1": Lane(_alloc_level1, (roles.PROJECT_MANAGER, roles.SITE_OPERATOR), "本单位项目经理或现场操作用户",
+    "person": Lane(_person, (), N_("本人"), PERSON),
+    "enterprise_hr": Lane(_enterprise_hr, (roles.LEGAL_REP, roles.HR_ADMIN), N_("法人或人事聘用管理员"), ENTERPRISE),
+    "project_manager": Lane(_project_manager, (roles.PROJECT_MANAGER,), N_("本单位项目经理"), PROJECT),
+    "gc_pm": Lane(_gc_pm, (roles.PROJECT_MANAGER,), N_("施工总包项目经理"), PROJECT),
+    "alloc_level1": Lane(_alloc_level1, (roles.PROJECT_MANAGER, roles.SITE_OPERATOR), N_("本单位项目经理或现场操作用户"),
                          PROJECT),
     "payroll_sub_review": Lane(_payroll_sub_review, (roles.PROJECT_MANAGER, roles.LEGAL_REP, roles.HR_ADMIN),
-                               "分包单位的法人、人事聘用管理员或项目经理", PROJECT),
-    "enterprise_legal_rep": Lane(_enterprise_legal_rep, (roles.LEGAL_REP,), "法人", ENTERPRISE),
-    "admin": Lane(_admin, (roles.ADMIN,), "系统管理员", PLATFORM),
+                               N_("分包单位的法人、人事聘用管理员或项目经理"), PROJECT),
+    "enterprise_legal_rep": Lane(_enterprise_legal_rep, (roles.LEGAL_REP,), N_("法人"), ENTERPRISE),
+    "admin": Lane(_admin, (roles.ADMIN,), N_("系统管理员"), PLATFORM),
 }

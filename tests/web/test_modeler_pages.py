@@ -215,3 +215,12 @@ def test_the_version_list_is_paged(client, analyst, app):
     html = client.get("/modeler/resignation/").get_data(as_text=True)
     assert html.count('data-testid="version-') == app.config["PAGE_SIZE"] and "第 1 / 2 页" in html
     assert 'data-testid="version-1"' in client.get("/modeler/resignation/?page=2").get_data(as_text=True)
+
+
+def test_the_lane_choices_are_named_in_the_reader_s_language(client, analyst):
+    chinese = client.get("/modeler/resignation/edit").get_data(as_text=True)
+    assert "施工总包项目经理" in chinese and "General contractor" not in chinese
+    client.post("/lang/en", data={"csrf_token": editor_csrf(client), "next": "/"})
+    english = client.get("/modeler/resignation/edit").get_data(as_text=True)
+    assert "General contractor&#39;s project manager" in english or "General contractor's project manager" in english
+    assert "施工总包项目经理" not in english

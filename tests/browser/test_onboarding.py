@@ -7,6 +7,7 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models import Enterprise, Participant, Project, RoleGrant, User
+from tests.browser.steps.session import open_menu
 from tests.support.factories import PASSWORD
 from tests.support.identifiers import make_uscc
 
@@ -64,7 +65,7 @@ def test_sign_up_enterprise_and_first_project(world, new_page, shoot):
     shoot(phone, "home-after-signup")
 
     # Logs out through the collapsed navbar menu, then logs in again.
-    phone.get_by_role("button", name="菜单").click()
+    open_menu(phone)
     phone.get_by_role("button", name="退出登录").click()
     expect(phone).to_have_url(path_is("/login"))
     expect(phone.get_by_role("alert")).to_contain_text("您已退出登录")

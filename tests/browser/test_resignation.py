@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import Employment, Separation
-from tests.browser.steps.session import log_in_as
+from tests.browser.steps.session import log_in_as, open_menu
 from tests.browser.test_hire_story import fresh
 from tests.support.staffing import employee
 
@@ -31,7 +31,7 @@ def test_worker_resigns_at_once_after_the_enterprise_let_24_hours_pass(app, worl
 
     with time_machine.travel(APPLIED) as traveller:
         log_in_as(phone, person.user)
-        phone.get_by_role("button", name="菜单").click()
+        open_menu(phone)
         phone.get_by_test_id("employment-link").click()
         expect(phone.get_by_test_id("employer")).to_have_text("浦江劳务有限公司")
         expect(phone.get_by_test_id("employment-status")).to_have_text("在职")

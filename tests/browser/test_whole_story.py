@@ -27,7 +27,7 @@ from app.services import construction_code, demo_ca, enterprises, geo, roles, si
 from app.workflow import timers
 from tests.browser.steps import hiring, onsite, payroll, separation, staffing
 from tests.browser.steps.clock import at, pay_plan, story_start
-from tests.browser.steps.session import Actor, flash, fresh, log_in, rows
+from tests.browser.steps.session import Actor, flash, fresh, log_in, open_menu, rows
 from tests.support.identifiers import make_card_number, make_id_number
 from tests.support.images import make_id_image
 from tests.support.site import SITE_GCJ02, site_wgs84
@@ -202,7 +202,7 @@ def test_whole_story(app, world, new_page, live_server, shoot, tmp_path):
         shoot(gc_pm.page, "gc-pm-batch-paid")
 
         # 13. The wage slip on the worker's phone.
-        worker.page.get_by_role("button", name="菜单").click()
+        open_menu(worker.page)
         worker.page.get_by_test_id("wages-link").click()
         slip = worker.page.get_by_test_id("wage-slip")
         expect(slip.get_by_test_id("wage-project")).to_have_text(project.name)

@@ -4,7 +4,7 @@ import re
 
 from playwright.sync_api import expect
 
-from tests.browser.steps.session import Actor, flash, path_is
+from tests.browser.steps.session import Actor, flash, open_menu, path_is
 
 
 def sign_up(actor: Actor, phone_number: str, shoot) -> None:
@@ -24,7 +24,7 @@ def sign_up(actor: Actor, phone_number: str, shoot) -> None:
 def register(actor: Actor, id_number: str, phone_number: str, front, back, shoot) -> None:
     """个人信息登记: 【我已阅读以上填报须知】 →【开始登记】 → the form →【下一步】 → 已提交."""
     page = actor.page
-    page.get_by_role("button", name="菜单").click()
+    open_menu(page)
     page.get_by_role("link", name="个人信息登记").click()
     expect(page.get_by_role("heading", name="填报须知")).to_be_visible()
     page.get_by_label("我已阅读以上填报须知").check()
@@ -106,7 +106,7 @@ def register_employment(actor: Actor, enterprise, person_name: str, *, identity:
 def bind_bank_card(actor: Actor, bank_name: str, card_number: str, shoot) -> None:
     """个人信息登记 → 【工资银行卡】 → bank and card number → 【保存】."""
     page = actor.page
-    page.get_by_role("button", name="菜单").click()
+    open_menu(page)
     page.get_by_role("link", name="个人信息登记").click()
     page.get_by_role("link", name="工资银行卡").click()
     page.get_by_label("开户银行").fill(bank_name)

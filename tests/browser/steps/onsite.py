@@ -2,7 +2,7 @@
 fallback (headless Chromium has no camera), the sign-in point, officers, 【班前签到】, 【确认退场】."""
 from playwright.sync_api import expect
 
-from tests.browser.steps.session import Actor, flash
+from tests.browser.steps.session import Actor, flash, open_menu
 
 
 def personal_code(actor: Actor, shoot=None, shot: str | None = None) -> str:
@@ -68,7 +68,7 @@ def worker_signs_in(actor: Actor, project, officer_token: str, distance_m: int, 
     """【班前签到】 on the phone inside the range (the browser reports its position) →
     【签到】 → the officer's code typed in (no camera) →【提交签到】."""
     page = actor.page
-    page.get_by_role("button", name="菜单").click()
+    open_menu(page)
     page.get_by_test_id("signin-link").click()
     expect(page.get_by_test_id("signin-project")).to_have_text(project.name)
     expect(page.get_by_test_id("location-status")).to_contain_text(

@@ -2,12 +2,12 @@
 【批量解聘】 →【解除聘用关系】 with one result per person."""
 from playwright.sync_api import expect
 
-from tests.browser.steps.session import Actor, flash
+from tests.browser.steps.session import Actor, flash, open_menu
 
 
 def open_employment(actor: Actor):
     page = actor.page
-    page.get_by_role("button", name="菜单").click()
+    open_menu(page)
     page.get_by_test_id("employment-link").click()
     return page
 

@@ -45,6 +45,14 @@ def path_is(path: str):
     return re.compile(r"^https?://[^/]+" + re.escape(path) + r"(\?.*)?$")
 
 
+def open_menu(page) -> None:
+    """Opens the phone's collapsed navigation (【菜单】) and waits until it has finished
+    unfolding: a click during Bootstrap's height transition can miss a link near the
+    bottom of the menu."""
+    page.get_by_role("button", name="菜单").click()
+    expect(page.locator("#mainnav")).to_have_class(re.compile(r"\bshow\b"))
+
+
 def confirm_in(page, modal_id: str, button: str) -> None:
     """Presses `button` in the Bootstrap dialog #modal_id once it is open."""
     modal = page.locator(f"#{modal_id}")

@@ -31,6 +31,16 @@ DATA = {"approve": {"decision": "agree", "comment": ""}, "acknowledge": {"confir
 GOAL = 0.5
 
 
+def _rate(one, n: int, warmup: int) -> float:
+    """Calls of one() per second over n calls, after `warmup` untimed ones."""
+    for _ in range(warmup):
+        one()
+    t0 = time.perf_counter()
+    for _ in range(n):
+        one()
+    return n / (time.perf_counter() - t0)
+
+
 def _spiff_rate(n: int, warmup: int) -> float:
     parser = SpiffBpmnParser()
     parser.add_bpmn_file(str(SIMPLE_APPROVAL))
@@ -53,12 +63,7 @@ def _spiff_rate(n: int, warmup: int) -> float:
             wf = roundtrip(wf)
         assert wf.is_completed()
 
-    for _ in range(warmup):
-        one()
-    t0 = time.perf_counter()
-    for _ in range(n):
-        one()
-    return n / (time.perf_counter() - t0)
+    return _rate(one, n, warmup)
 
 
 def _runtime_rate(kind: str, n: int, warmup: int, engine_options=None) -> tuple[float, tuple]:
@@ -86,13 +91,7 @@ def _runtime_rate(kind: str, n: int, warmup: int, engine_options=None) -> tuple[
                 instance = runtime.complete(task, users[task.task_key], DATA[task.task_key])
             assert instance.status == "completed"
 
-        for _ in range(warmup):
-            one()
-        t0 = time.perf_counter()
-        for _ in range(n):
-            one()
-        rate = n / (time.perf_counter() - t0)
-        return rate, _breakdown(one, db, runtime)
+        return _rate(one, n, warmup), _breakdown(one, db, runtime)
 
 
 def _floor_rate(n: int, warmup: int) -> float:
@@ -179,12 +178,7 @@ def _floor_rate(n: int, warmup: int) -> float:
                         conn.commit()
                 assert workflow.is_completed()
 
-            for _ in range(warmup):
-                one()
-            t0 = time.perf_counter()
-            for _ in range(n):
-                one()
-            return n / (time.perf_counter() - t0)
+            return _rate(one, n, warmup)
 
 
 def _breakdown(one, db, runtime, n=20) -> tuple[float, float, float]:

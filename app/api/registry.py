@@ -6,7 +6,9 @@ from dataclasses import dataclass, field
 from flask import g, request
 from flask_babel import gettext
 from werkzeug.datastructures import CombinedMultiDict, MultiDict
+from wtforms import FormField
 
+from app.api.form_schemas import field_schema
 from app.api.problems import ApiProblem
 from app.services import accounts
 
@@ -110,20 +112,38 @@ def form_errors(form) -> dict:
     return errors
 
 
+def _misplaced_lists(form, mapping: dict, prefix: str = "") -> dict:
+    """{field: message} for JSON lists where the OpenAPI document says one value: the
+    form data that flattening makes of a list would otherwise read as its first item."""
+    errors = {}
+    for key, value in mapping.items():
+        target = form._fields.get(key)
+        if target is None:
+            continue  # unknown keys are ignored, as always
+        if isinstance(value, dict) and isinstance(target, FormField):
+            errors.update(_misplaced_lists(target.form, value, f"{prefix}{key}."))
+        elif isinstance(value, list) and field_schema(target).get("type") != "array":
+            errors[f"{prefix}{key}"] = gettext("此处应为单个值，不能是列表")
+    return errors
+
+
+def _bound(form_class, formdata, mapping: dict | None):
+    """The form bound to the data and validated; 422 with every field's error if not."""
+    form = form_class(formdata=formdata, meta={"csrf": False})
+    valid = form.validate()
+    errors = _misplaced_lists(form, mapping) if mapping else {}
+    if not valid or errors:
+        raise ApiProblem(422, gettext("提交的数据未通过校验"), errors={**form_errors(form), **errors})
+    return form
+
+
 def form_from_mapping(form_class, mapping: dict):
     """A form bound to a JSON object (e.g. a task's ``data``), validated; 422 if not."""
-    form = form_class(formdata=_flatten(mapping), meta={"csrf": False})
-    if not form.validate():
-        raise ApiProblem(422, gettext("提交的数据未通过校验"), errors=form_errors(form))
-    return form
+    return _bound(form_class, _flatten(mapping), mapping)
 
 
 def validated(form_class):
     if request.mimetype == "multipart/form-data":
-        formdata = CombinedMultiDict([request.files, request.form])
-    else:
-        formdata = _flatten(json_body())
-    form = form_class(formdata=formdata, meta={"csrf": False})
-    if not form.validate():
-        raise ApiProblem(422, gettext("提交的数据未通过校验"), errors=form_errors(form))
-    return form
+        return _bound(form_class, CombinedMultiDict([request.files, request.form]), None)
+    body = json_body()
+    return _bound(form_class, _flatten(body), body)

@@ -3,7 +3,7 @@ from flask import g, request
 from flask_babel import gettext
 
 from app.api import bp
-from app.api.openapi import form_schema
+from app.api.form_schemas import form_schema
 from app.api.pages import page_of
 from app.api.problems import ApiProblem
 from app.api.registry import endpoint, form_from_mapping, json_body

@@ -182,7 +182,8 @@ BAD_COORDINATES = [
     ({"lng": 181, "lat": 31.2}, "lng"), ({"lng": -180.0001, "lat": 31.2}, "lng"),
     ({"lng": 121.4, "lat": 90.5}, "lat"), ({"lng": 121.4, "lat": -91}, "lat"),
     ({"lng": "abc", "lat": 31.2}, "lng"), ({"lng": 121.4, "lat": "31.2北"}, "lat"),
-    ({"lng": True, "lat": 31.2}, "lng"), ({"lng": [], "lat": 31.2}, "lng"),
+    ({"lng": True, "lat": 31.2}, "lng"), ({"lng": [], "lat": 31.2}, "lng"), ({"lng": [121.4], "lat": 31.2}, "lng"),
+    ({"lng": 121.4, "lat": [31.2, 31.3]}, "lat"),
     ({"lng": {"x": 1}, "lat": 31.2}, "lng"), ({"lng": 1e400, "lat": 31.2}, "lng"),
     ({"lat": 31.2}, "lng"), ({"lng": 121.4, "lat": None}, "lat"),
 ]

@@ -50,7 +50,8 @@ def test_wrong_form_data_is_422_and_the_task_stays_ready(client, deploy, parties
     instance = start("approval_timeout", parties["subject"])
     [task] = open_tasks(instance)
     tok = token(client, parties["hr"])
-    for data, field in (({"decision": "maybe"}, "decision"), ({"decision": "reject"}, "comment"), ({}, "decision")):
+    for data, field in (({"decision": "maybe"}, "decision"), ({"decision": "reject"}, "comment"), ({}, "decision"),
+                        ({"decision": ["agree"]}, "decision")):  # one value, not a list of one
         response = client.post(f"/api/v1/tasks/{task.id}/complete", json={"data": data}, headers=auth(tok))
         assert response.status_code == 422 and field in response.get_json()["errors"], data
     assert client.post(f"/api/v1/tasks/{task.id}/complete", json={"data": "agree"},

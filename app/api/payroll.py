@@ -11,7 +11,7 @@ from app.extensions import db
 from app.forms.payroll import BatchForm, DraftForm, LineForm, SettlementDayForm, SummaryForm
 from app.forms.tasks import SignatureForm
 from app.models import BankBatch, PayrollDraft, Project
-from app.services import audit, bank, roles
+from app.services import audit, bank, bank_receipts, roles
 from app.services import payroll as service
 from app.services import payroll_batch as batch_service
 
@@ -184,7 +184,7 @@ def bank_receipt():
     if not bank.verify_receipt_signature(body, request.headers.get(bank.SIGNATURE_HEADER), key.encode()):
         raise ApiProblem(401, gettext("回执签名无效"))
     try:
-        receipt = bank.parse_receipt(body)
+        receipt = bank_receipts.parse_receipt(body)
     except ValueError as error:
         raise ApiProblem(400, gettext("回执格式错误"), errors={"body": str(error)[:200]}) from None
     batch = batch_service.record_receipt(receipt)

@@ -1,5 +1,6 @@
-"""The bank side of payroll (DOMAIN §8): the transfer instruction file, pushing it with
-the signed summary PDF to the project's bank, and the bank's signed receipts.
+"""The bank side of payroll (DOMAIN §8): the transfer instruction file and the signature
+both directions carry. Pushing the file with the signed summary PDF to the project's
+bank is bank_gateways.py; the bank's signed receipts are bank_receipts.py.
 
 The instruction is an ISO 20022 pain.001.001.03 credit transfer: one debit from the
 project's 农民工工资专用账户, one credit per worker's card. Chinese accounts are not
@@ -10,22 +11,11 @@ under the shared key, sent as ``X-Bank-Signature: sha256=<hex>``.
 """
 import hashlib
 import hmac
-import ipaddress
-import json
-import os
-import re
-import secrets
-import shutil
-import tempfile
-import urllib.error
-import urllib.request
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 from pathlib import Path
-from typing import Protocol
-from urllib.parse import urlsplit
 
 from lxml import etree
 
@@ -35,8 +25,6 @@ CURRENCY = "CNY"
 SIGNATURE_HEADER = "X-Bank-Signature"
 # China has no daylight saving time, so a fixed offset is exact and needs no tz database.
 SHANGHAI = timezone(timedelta(hours=8), "Asia/Shanghai")
-# Message ids name outbox folders and uploaded files: keep them path-safe.
-_SAFE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,34}")
 
 
 class InvalidTransferFile(ValueError):
@@ -45,10 +33,6 @@ class InvalidTransferFile(ValueError):
     def __init__(self, errors: list[str]):
         self.errors = errors
         super().__init__("invalid pain.001.001.03 transfer file: " + "; ".join(errors))
-
-
-class BankPushError(RuntimeError):
-    """The batch did not reach the bank (refused, unreachable, timed out, already there)."""
 
 
 # --- the transfer instruction --------------------------------------------------------
@@ -235,179 +219,11 @@ def _totals_errors(doc) -> list[str]:
     return errors
 
 
-# --- gateways --------------------------------------------------------------------------
-
-@dataclass(frozen=True)
-class PushFiles:
-    batch_no: str
-    message_id: str
-    xml: bytes  # the pain.001 instruction
-    pdf: bytes  # the payroll summary with both signatures
-
-
-@dataclass(frozen=True)
-class PushResult:
-    message_id: str
-    location: str  # the outbox folder, or the bank's URL
-    bank_reference: str | None = None  # what the bank calls it, when it says
-
-
-class Gateway(Protocol):
-    def push(self, batch_files: PushFiles) -> PushResult: ...
-
+# --- the signature of both directions ------------------------------------------------
 
 def sign(body: bytes, key: bytes) -> str:
     """The X-Bank-Signature value for body."""
     return "sha256=" + hmac.new(key, body, hashlib.sha256).hexdigest()
-
-
-def _file_stem(files: PushFiles) -> str:
-    if not _SAFE_ID.fullmatch(files.message_id):
-        raise ValueError(f"message id {files.message_id!r} must be 1-35 letters, digits, '-' or '_'")
-    return files.message_id
-
-
-class OutboxGateway:
-    """Files in ``<folder>/<message_id>/`` for the bank's client to pick up. The folder
-    is built under a temporary name and renamed, so a reader never sees half a batch."""
-
-    def __init__(self, folder: str | os.PathLike):
-        self.folder = Path(folder)
-
-    def push(self, batch_files: PushFiles) -> PushResult:
-        stem = _file_stem(batch_files)
-        self.folder.mkdir(parents=True, exist_ok=True)
-        target = self.folder / stem
-        wanted = {stem + ".xml": batch_files.xml, stem + ".pdf": batch_files.pdf}
-        if target.exists():
-            # A retry after a failed commit finds its own files: same bytes are a success.
-            if all((target / name).is_file() and (target / name).read_bytes() == data for name, data in wanted.items()):
-                return PushResult(message_id=stem, location=str(target))
-            raise BankPushError(f"batch {stem} is already in the outbox at {target}, with other content")
-        staging = Path(tempfile.mkdtemp(prefix=f".{stem}.", dir=self.folder))
-        try:
-            for name, data in wanted.items():
-                with open(staging / name, "wb") as out:
-                    out.write(data)
-                    out.flush()
-                    os.fsync(out.fileno())
-            staging.chmod(0o750)  # mkdtemp's 0700 would hide it from the bank client's group
-            os.rename(staging, target)  # fails rather than merges if the target appeared
-            _fsync_folder(self.folder)  # so the rename itself survives a crash
-        except OSError as exc:
-            shutil.rmtree(staging, ignore_errors=True)
-            raise BankPushError(f"could not write batch {stem} to the outbox: {exc}") from exc
-        return PushResult(message_id=stem, location=str(target))
-
-
-def _fsync_folder(folder: Path) -> None:
-    fd = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-class _NoRedirects(urllib.request.HTTPRedirectHandler):
-    # A redirected POST would be re-sent as a bodiless GET elsewhere: treat it as a refusal.
-    def redirect_request(self, *args, **kwargs):
-        return None
-
-
-class HttpGateway:
-    """POST multipart/form-data (fields batch_no, message_id; files xml, pdf) to the bank."""
-
-    def __init__(self, url: str, hmac_key: bytes, timeout: float = 30):
-        if not hmac_key:
-            raise ValueError("the HTTP bank gateway needs an HMAC key (BANK_HMAC_KEY)")
-        self.url, self.key, self.timeout = url, hmac_key, timeout
-        self._opener = urllib.request.build_opener(_NoRedirects)
-
-    def push(self, batch_files: PushFiles) -> PushResult:
-        stem = _file_stem(batch_files)
-        body, content_type = _multipart(
-            [("batch_no", None, None, batch_files.batch_no.encode()),
-             ("message_id", None, None, stem.encode()),
-             ("xml", stem + ".xml", "application/xml", batch_files.xml),
-             ("pdf", stem + ".pdf", "application/pdf", batch_files.pdf)])
-        request = urllib.request.Request(self.url, data=body, method="POST", headers={
-            "Content-Type": content_type, SIGNATURE_HEADER: sign(body, self.key), "Accept": "application/json"})
-        try:
-            with self._opener.open(request, timeout=self.timeout) as response:
-                reply = response.read(64 * 1024)
-        except urllib.error.HTTPError as exc:
-            raise BankPushError(f"the bank refused batch {stem}: HTTP {exc.code} {exc.reason}") from exc
-        except (urllib.error.URLError, TimeoutError, OSError) as exc:
-            reason = getattr(exc, "reason", exc)
-            if isinstance(reason, TimeoutError):
-                raise BankPushError(f"the bank did not answer within {self.timeout}s for batch {stem}") from exc
-            raise BankPushError(f"the bank at {self.url} is unreachable: {reason}") from exc
-        return PushResult(message_id=stem, location=self.url, bank_reference=_reference(reply))
-
-
-def _multipart(parts) -> tuple[bytes, str]:
-    boundary = secrets.token_hex(16)
-    while any(boundary.encode() in data for *_, data in parts):
-        boundary = secrets.token_hex(16)
-    out = bytearray()
-    for name, filename, content_type, data in parts:
-        out += f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"'.encode()
-        if filename:
-            out += f'; filename="{filename}"\r\nContent-Type: {content_type}'.encode()
-        out += b"\r\n\r\n" + data + b"\r\n"
-    out += f"--{boundary}--\r\n".encode()
-    return bytes(out), f"multipart/form-data; boundary={boundary}"
-
-
-def _reference(reply: bytes) -> str | None:
-    try:
-        value = json.loads(reply).get("reference")
-    except (ValueError, AttributeError):
-        return None
-    return value if isinstance(value, str) else None
-
-
-def gateway_from_config(config) -> Gateway:
-    """BANK_GATEWAY: "outbox" (default; files in BANK_OUTBOX) or the bank's URL, which
-    needs BANK_HMAC_KEY; BANK_TIMEOUT_SECONDS (default 30) bounds each push."""
-    kind = (config.get("BANK_GATEWAY") or "outbox").strip()
-    if kind == "outbox":
-        return OutboxGateway(config["BANK_OUTBOX"])
-    url = urlsplit(kind)
-    if url.scheme not in ("http", "https") or not url.hostname:
-        raise ValueError(f"BANK_GATEWAY must be 'outbox' or an http(s) URL, not {kind!r}")
-    if url.scheme == "http" and not _is_loopback(url.hostname):
-        # Names and card numbers must not cross a network in clear; plain HTTP is for stubs.
-        raise ValueError("BANK_GATEWAY must use https:// unless the bank is on this machine")
-    key = config.get("BANK_HMAC_KEY") or ""
-    return HttpGateway(kind, key.encode() if isinstance(key, str) else key,
-                       float(config.get("BANK_TIMEOUT_SECONDS") or 30))
-
-
-def _is_loopback(host: str) -> bool:
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return host == "localhost"
-
-
-# --- receipts --------------------------------------------------------------------------
-
-RECEIPT_STATUSES = ("paid", "failed")
-
-
-@dataclass(frozen=True)
-class ReceiptLine:
-    end_to_end_id: str
-    status: str  # paid | failed
-    reason: str | None = None
-
-
-@dataclass(frozen=True)
-class Receipt:
-    batch_no: str
-    message_id: str
-    lines: tuple[ReceiptLine, ...]
 
 
 def verify_receipt_signature(body: bytes, header: str | None, key: bytes) -> bool:
@@ -418,41 +234,3 @@ def verify_receipt_signature(body: bytes, header: str | None, key: bytes) -> boo
     if isinstance(key, str):
         key = key.encode()
     return hmac.compare_digest(sign(body, key).encode(), header.strip().lower().encode("utf-8", "replace"))
-
-
-def parse_receipt(body: bytes) -> Receipt:
-    """The bank's receipt, or ValueError saying what is wrong with it."""
-    try:
-        data = json.loads(body.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError) as exc:
-        raise ValueError(f"receipt is not UTF-8 JSON: {exc}") from None
-    if not isinstance(data, dict):
-        raise ValueError("receipt must be a JSON object")
-    batch_no, message_id = _text(data, "batch_no"), _text(data, "message_id")
-    raw_lines = data.get("lines")
-    if not isinstance(raw_lines, list) or not raw_lines:
-        raise ValueError("receipt 'lines' must be a non-empty list")
-    lines, seen = [], set()
-    for i, raw in enumerate(raw_lines):
-        where = f"lines[{i}]"
-        if not isinstance(raw, dict):
-            raise ValueError(f"receipt {where} must be an object")
-        e2e = _text(raw, "end_to_end_id", where)
-        if e2e in seen:
-            raise ValueError(f"receipt {where}: end_to_end_id {e2e!r} appears twice")
-        seen.add(e2e)
-        status = raw.get("status")
-        if status not in RECEIPT_STATUSES:
-            raise ValueError(f"receipt {where}: status must be 'paid' or 'failed', not {status!r}")
-        reason = raw.get("reason")
-        if reason is not None and not isinstance(reason, str):
-            raise ValueError(f"receipt {where}: reason must be a string")
-        lines.append(ReceiptLine(e2e, status, reason or None))
-    return Receipt(batch_no, message_id, tuple(lines))
-
-
-def _text(data: dict, name: str, where: str = "") -> str:
-    value = data.get(name)
-    if not isinstance(value, str) or not value.strip() or len(value) > 35:
-        raise ValueError(f"receipt {where + ': ' if where else ''}{name!r} must be a string of 1-35 characters")
-    return value

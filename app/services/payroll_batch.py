@@ -17,7 +17,7 @@ from sqlalchemy import select
 from app.extensions import db
 from app.models import Allocation, BankBatch, Enterprise, HumanTask, PayrollDraft, PayrollLine, User
 from app.models.types import utcnow
-from app.services import audit, bank, payroll_pdf, roles, signing
+from app.services import audit, bank, bank_gateways, bank_receipts, payroll_pdf, roles, signing
 from app.services.errors import Conflict, Forbidden, NotFound, RuleViolation
 from app.services.calendar import today_in_shanghai
 from app.services.i18n import N_
@@ -218,7 +218,7 @@ def check_signatures(batch_id: int, required: int) -> signing.Report:
 
 # --- 推送银行 and the receipt -------------------------------------------------------------------
 
-def push(batch_id: int) -> bank.PushResult:
+def push(batch_id: int) -> bank_gateways.PushResult:
     """Both signatures valid → the pain.001 file and the signed PDF go to the bank."""
     batch = db.session.get(BankBatch, batch_id)
     check_signatures(batch_id, required=2)
@@ -231,14 +231,14 @@ def push(batch_id: int) -> bank.PushResult:
         batch_no=batch.batch_no, message_id=message_id, created_at=utcnow(), requested_date=max(batch.pay_date or today_in_shanghai(), today_in_shanghai()),
         debtor_name=project.wage_account_name, debtor_account=project.wage_account_no,
         debtor_bank=project.wage_bank_name, lines=credits))
-    result = bank.gateway_from_config(current_app.config).push(
-        bank.PushFiles(batch_no=batch.batch_no, message_id=message_id, xml=xml, pdf=batch.document))
+    result = bank_gateways.gateway_from_config(current_app.config).push(
+        bank_gateways.PushFiles(batch_no=batch.batch_no, message_id=message_id, xml=xml, pdf=batch.document))
     batch.status, batch.pushed_at = "pushed", utcnow()
     audit.record(None, "payroll.push", "bank_batch", batch.id, message_id=message_id, location=result.location)
     return result
 
 
-def record_receipt(receipt: bank.Receipt) -> BankBatch:
+def record_receipt(receipt: bank_receipts.Receipt) -> BankBatch:
     """The bank's receipt marks each named line paid or failed (idempotent)."""
     batch = db.session.scalar(select(BankBatch).where(BankBatch.batch_no == receipt.batch_no))
     if batch is None or receipt.message_id != bank.message_id_for(batch.batch_no, batch.attempt):

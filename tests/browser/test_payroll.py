@@ -16,7 +16,7 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import BankBatch
-from app.services import bank, demo_ca, signing
+from app.services import bank, bank_receipts, demo_ca, signing
 from app.services import payroll_batch as batch_service
 from tests.browser.steps.session import log_in_as
 from tests.browser.test_onsite import read
@@ -170,9 +170,9 @@ def test_gc_pm_drafts_reviews_summarizes_and_signs_then_the_enterprise_signs(wor
     # The bank pays one and fails the other; the worker's phone shows the 工资条.
     batch = db.session.get(BankBatch, batch_id)
     lines = {line.person_id: line for d in batch.drafts for line in d.lines}
-    batch_service.record_receipt(bank.Receipt(batch.batch_no, bank.message_id_for(batch.batch_no, batch.attempt), (
-        bank.ReceiptLine(str(lines[workers[0].id].id), "paid"),
-        bank.ReceiptLine(str(lines[workers[1].id].id), "failed", "账户已销户"))))
+    batch_service.record_receipt(bank_receipts.Receipt(batch.batch_no, bank.message_id_for(batch.batch_no, batch.attempt), (
+        bank_receipts.ReceiptLine(str(lines[workers[0].id].id), "paid"),
+        bank_receipts.ReceiptLine(str(lines[workers[1].id].id), "failed", "账户已销户"))))
     db.session.commit()
     pm.reload()
     expect(pm.get_by_test_id("batch-status")).to_have_text("部分发放失败")

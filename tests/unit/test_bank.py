@@ -12,12 +12,12 @@ from lxml import etree
 from werkzeug.serving import make_server
 from werkzeug.wrappers import Request, Response
 
-from app.services import bank
+from app.services import bank, bank_receipts
 from app.services.bank import (
-    BankPushError, Credit, HttpGateway, InvalidTransferFile, OutboxGateway, PushFiles, Transfer,
-    credit_transfer_xml, format_fen, gateway_from_config, parse_receipt, sign, validate_xml,
-    verify_receipt_signature,
+    Credit, InvalidTransferFile, Transfer, credit_transfer_xml, format_fen, sign, validate_xml, verify_receipt_signature,
 )
+from app.services.bank_gateways import BankPushError, HttpGateway, OutboxGateway, PushFiles, gateway_from_config
+from app.services.bank_receipts import parse_receipt
 from tests.support.bank_stub import BankStub
 
 P = {"p": bank.NS}
@@ -305,7 +305,7 @@ def test_receipt_signature_verification():
 def test_parse_receipt():
     receipt = parse_receipt(receipt_body())
     assert (receipt.batch_no, receipt.message_id) == ("PB31011520240501", "PB31011520240501")
-    assert receipt.lines == (bank.ReceiptLine("101", "paid"), bank.ReceiptLine("102", "failed", "户名与卡号不符"))
+    assert receipt.lines == (bank_receipts.ReceiptLine("101", "paid"), bank_receipts.ReceiptLine("102", "failed", "户名与卡号不符"))
 
 
 @pytest.mark.parametrize("body, message", [

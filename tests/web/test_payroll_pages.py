@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import AuditEntry, BankBatch, HumanTask, PayrollDraft, PayrollLine
-from app.services import bank, demo_ca, payroll
+from app.services import bank, bank_receipts, demo_ca, payroll
 from app.services import payroll_batch as batch_service
 from app.services.calendar import today_in_shanghai
 from app.workflow import inbox
@@ -417,8 +417,8 @@ def test_the_pm_signs_then_the_enterprise_and_the_batch_goes_to_the_bank(app, s)
     # The bank's receipt: one line paid, one failed; 【重新发送】 the failed one.
     b = fresh(BankBatch, batch.id)
     first, second = [line for d in b.drafts for line in d.lines]
-    batch_service.record_receipt(bank.Receipt(b.batch_no, bank.message_id_for(b.batch_no, b.attempt), (
-        bank.ReceiptLine(str(first.id), "paid"), bank.ReceiptLine(str(second.id), "failed", "账户已销户"))))
+    batch_service.record_receipt(bank_receipts.Receipt(b.batch_no, bank.message_id_for(b.batch_no, b.attempt), (
+        bank_receipts.ReceiptLine(str(first.id), "paid"), bank_receipts.ReceiptLine(str(second.id), "failed", "账户已销户"))))
     db.session.commit()
     page = text(pm.get(url))
     assert "部分发放失败" in page and "已发放" in page and "发放失败" in page and "账户已销户" in page

@@ -1,0 +1,174 @@
+"""Pushing a payroll batch to the project's bank: the pain.001 instruction and the summary
+PDF with both signatures, into an outbox folder the bank's client collects, or POSTed to
+the bank with the body's HMAC (app/services/bank.py)."""
+import ipaddress
+import json
+import os
+import re
+import secrets
+import shutil
+import tempfile
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+from urllib.parse import urlsplit
+
+from app.services.bank import SIGNATURE_HEADER, sign
+
+# Message ids name outbox folders and uploaded files: keep them path-safe.
+SAFE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,34}")
+
+
+class BankPushError(RuntimeError):
+    """The batch did not reach the bank (refused, unreachable, timed out, already there)."""
+
+
+@dataclass(frozen=True)
+class PushFiles:
+    batch_no: str
+    message_id: str
+    xml: bytes  # the pain.001 instruction
+    pdf: bytes  # the payroll summary with both signatures
+
+
+@dataclass(frozen=True)
+class PushResult:
+    message_id: str
+    location: str  # the outbox folder, or the bank's URL
+    bank_reference: str | None = None  # what the bank calls it, when it says
+
+
+class Gateway(Protocol):
+    def push(self, batch_files: PushFiles) -> PushResult: ...
+
+
+def _file_stem(files: PushFiles) -> str:
+    if not SAFE_ID.fullmatch(files.message_id):
+        raise ValueError(f"message id {files.message_id!r} must be 1-35 letters, digits, '-' or '_'")
+    return files.message_id
+
+
+class OutboxGateway:
+    """Files in ``<folder>/<message_id>/`` for the bank's client to pick up. The folder
+    is built under a temporary name and renamed, so a reader never sees half a batch."""
+
+    def __init__(self, folder: str | os.PathLike):
+        self.folder = Path(folder)
+
+    def push(self, batch_files: PushFiles) -> PushResult:
+        stem = _file_stem(batch_files)
+        self.folder.mkdir(parents=True, exist_ok=True)
+        target = self.folder / stem
+        wanted = {stem + ".xml": batch_files.xml, stem + ".pdf": batch_files.pdf}
+        if target.exists():
+            # A retry after a failed commit finds its own files: same bytes are a success.
+            if all((target / name).is_file() and (target / name).read_bytes() == data for name, data in wanted.items()):
+                return PushResult(message_id=stem, location=str(target))
+            raise BankPushError(f"batch {stem} is already in the outbox at {target}, with other content")
+        staging = Path(tempfile.mkdtemp(prefix=f".{stem}.", dir=self.folder))
+        try:
+            for name, data in wanted.items():
+                with open(staging / name, "wb") as out:
+                    out.write(data)
+                    out.flush()
+                    os.fsync(out.fileno())
+            staging.chmod(0o750)  # mkdtemp's 0700 would hide it from the bank client's group
+            os.rename(staging, target)  # fails rather than merges if the target appeared
+            _fsync_folder(self.folder)  # so the rename itself survives a crash
+        except OSError as exc:
+            shutil.rmtree(staging, ignore_errors=True)
+            raise BankPushError(f"could not write batch {stem} to the outbox: {exc}") from exc
+        return PushResult(message_id=stem, location=str(target))
+
+
+def _fsync_folder(folder: Path) -> None:
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+class _NoRedirects(urllib.request.HTTPRedirectHandler):
+    # A redirected POST would be re-sent as a bodiless GET elsewhere: treat it as a refusal.
+    def redirect_request(self, *args, **kwargs):
+        return None
+
+
+class HttpGateway:
+    """POST multipart/form-data (fields batch_no, message_id; files xml, pdf) to the bank."""
+
+    def __init__(self, url: str, hmac_key: bytes, timeout: float = 30):
+        if not hmac_key:
+            raise ValueError("the HTTP bank gateway needs an HMAC key (BANK_HMAC_KEY)")
+        self.url, self.key, self.timeout = url, hmac_key, timeout
+        self._opener = urllib.request.build_opener(_NoRedirects)
+
+    def push(self, batch_files: PushFiles) -> PushResult:
+        stem = _file_stem(batch_files)
+        body, content_type = _multipart(
+            [("batch_no", None, None, batch_files.batch_no.encode()),
+             ("message_id", None, None, stem.encode()),
+             ("xml", stem + ".xml", "application/xml", batch_files.xml),
+             ("pdf", stem + ".pdf", "application/pdf", batch_files.pdf)])
+        request = urllib.request.Request(self.url, data=body, method="POST", headers={
+            "Content-Type": content_type, SIGNATURE_HEADER: sign(body, self.key), "Accept": "application/json"})
+        try:
+            with self._opener.open(request, timeout=self.timeout) as response:
+                reply = response.read(64 * 1024)
+        except urllib.error.HTTPError as exc:
+            raise BankPushError(f"the bank refused batch {stem}: HTTP {exc.code} {exc.reason}") from exc
+        except (urllib.error.URLError, TimeoutError, OSError) as exc:
+            reason = getattr(exc, "reason", exc)
+            if isinstance(reason, TimeoutError):
+                raise BankPushError(f"the bank did not answer within {self.timeout}s for batch {stem}") from exc
+            raise BankPushError(f"the bank at {self.url} is unreachable: {reason}") from exc
+        return PushResult(message_id=stem, location=self.url, bank_reference=_reference(reply))
+
+
+def _multipart(parts) -> tuple[bytes, str]:
+    boundary = secrets.token_hex(16)
+    while any(boundary.encode() in data for *_, data in parts):
+        boundary = secrets.token_hex(16)
+    out = bytearray()
+    for name, filename, content_type, data in parts:
+        out += f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"'.encode()
+        if filename:
+            out += f'; filename="{filename}"\r\nContent-Type: {content_type}'.encode()
+        out += b"\r\n\r\n" + data + b"\r\n"
+    out += f"--{boundary}--\r\n".encode()
+    return bytes(out), f"multipart/form-data; boundary={boundary}"
+
+
+def _reference(reply: bytes) -> str | None:
+    try:
+        value = json.loads(reply).get("reference")
+    except (ValueError, AttributeError):
+        return None
+    return value if isinstance(value, str) else None
+
+
+def gateway_from_config(config) -> Gateway:
+    """BANK_GATEWAY: "outbox" (default; files in BANK_OUTBOX) or the bank's URL, which
+    needs BANK_HMAC_KEY; BANK_TIMEOUT_SECONDS (default 30) bounds each push."""
+    kind = (config.get("BANK_GATEWAY") or "outbox").strip()
+    if kind == "outbox":
+        return OutboxGateway(config["BANK_OUTBOX"])
+    url = urlsplit(kind)
+    if url.scheme not in ("http", "https") or not url.hostname:
+        raise ValueError(f"BANK_GATEWAY must be 'outbox' or an http(s) URL, not {kind!r}")
+    if url.scheme == "http" and not _is_loopback(url.hostname):
+        # Names and card numbers must not cross a network in clear; plain HTTP is for stubs.
+        raise ValueError("BANK_GATEWAY must use https:// unless the bank is on this machine")
+    key = config.get("BANK_HMAC_KEY") or ""
+    return HttpGateway(kind, key.encode() if isinstance(key, str) else key,
+                       float(config.get("BANK_TIMEOUT_SECONDS") or 30))
+
+
+def _is_loopback(host: str) -> bool:
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return host == "localhost"

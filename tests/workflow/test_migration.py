@@ -158,3 +158,50 @@ def test_only_admins_migrate(client, fleet, parties):
     target = fleet["at_approve"][0]
     assert client.post(f"/api/v1/process-instances/{target.id}/migrate", headers=auth(hr)).status_code == 403
     assert db.session.get(ProcessInstance, target.id).definition.version == 1
+
+
+SUBPROCESS_V2_RENAMED = fixture_xml("subprocess_review").replace('name="审核材料"', 'name="审核全部材料"')
+SUBPROCESS_V2_REPLACED = fixture_xml("subprocess_review").replace(
+    '<bpmn:userTask id="check" name="审核材料">', '<bpmn:userTask id="check_again" name="复核材料">').replace(
+    'targetRef="check"', 'targetRef="check_again"').replace('sourceRef="check"', 'sourceRef="check_again"').replace(
+    "<bpmn:flowNodeRef>check</bpmn:flowNodeRef>", "<bpmn:flowNodeRef>check_again</bpmn:flowNodeRef>")
+
+
+def test_an_instance_waiting_inside_a_sub_process_moves_and_finishes_on_the_new_version(deploy, parties, world):
+    deploy("subprocess_review")
+    instance = runtime.start("subprocess_review", parties["subject"], data={"note": "保留"})
+    db.session.commit()
+    row = open_task(instance.id)
+    assert (row.task_key, row.title) == ("check", "审核材料")
+    deploy(SUBPROCESS_V2_RENAMED)
+    verdict = migration.check(instance)
+    assert verdict.can_move, reasons(verdict)
+    migration.migrate(instance, world.admin())
+    db.session.commit()
+    db.session.expire_all()
+    instance = db.session.get(ProcessInstance, instance.id)
+    assert instance.definition.version == 2
+    row = open_task(instance.id)
+    assert (row.task_key, row.title) == ("check", "审核全部材料")  # the inbox shows the new name
+    instance = runtime.complete(row, parties["hr"], {"decision": "agree"})
+    acknowledge = open_task(instance.id)
+    assert acknowledge.task_key == "acknowledge"
+    instance = runtime.complete(acknowledge, parties["person_user"], {"confirm": True})
+    assert instance.status == "completed"
+    assert runtime.load(instance).data.get("note") == "保留"
+
+
+def test_an_instance_whose_sub_process_task_was_replaced_is_refused_and_unchanged(deploy, parties, world):
+    deploy("subprocess_review")
+    instance = runtime.start("subprocess_review", parties["subject"])
+    db.session.commit()
+    state = instance.state
+    deploy(SUBPROCESS_V2_REPLACED)
+    verdict = migration.check(instance)
+    assert not verdict.can_move and any("审核材料" in reason for reason in reasons(verdict)), reasons(verdict)
+    with pytest.raises(Conflict):
+        migration.migrate(instance, world.admin())
+    db.session.rollback()
+    db.session.expire_all()
+    instance = db.session.get(ProcessInstance, instance.id)
+    assert instance.definition.version == 1 and instance.state == state and open_task(instance.id).task_key == "check"

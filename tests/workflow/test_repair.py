@@ -1,17 +1,19 @@
 """An administrator's repairs: a task handed to a named user leaves the lane's inboxes
-and is done by that user; a waiting timer fired now takes its timeout path."""
+and is done by that user; a waiting timer fired now takes its timeout path, and a cycle
+timer fired now ticks once and stays armed."""
 from datetime import datetime, timedelta, timezone
 
 import pytest
+import time_machine
 from sqlalchemy import select
 
 from app.extensions import db
 from app.models import HumanTask, ProcessEvent, ProcessInstance, WorkflowTimer
 from app.services.errors import Conflict, NotFound
-from app.workflow import repair, runtime
+from app.workflow import repair, runtime, timers
 from app.workflow.errors import WorkflowFailure
 from tests.support.factories import auth, token
-from tests.workflow.conftest import RECORDED
+from tests.workflow.conftest import RECORDED, fixture_xml
 
 
 def open_rows(instance_id):
@@ -115,3 +117,30 @@ def test_a_failing_timeout_path_puts_the_instance_in_error(deploy, parties, worl
     instance = db.session.get(ProcessInstance, instance.id)
     assert instance.status == "error" and "recorder is down" in instance.error_message
     assert instance.pending_action == {"kind": "timer"}
+
+
+def test_a_cycle_timer_fired_now_ticks_once_and_stays_armed_for_the_next(deploy, parties, world):
+    """A reminder every hour, three times (R3/PT1H): 【立即触发】 gives one reminder now;
+    the approval stays open and the next reminder is still due an hour on."""
+    cycle = fixture_xml("approval_reminder").replace('<bpmn:timeDuration>"PT24H"</bpmn:timeDuration>',
+                                                     '<bpmn:timeCycle>"R3/PT1H"</bpmn:timeCycle>')
+    deploy(cycle)
+    start = datetime.now(timezone.utc)
+    instance = runtime.start("approval_reminder", parties["subject"])
+    db.session.commit()
+    due = db.session.get(WorkflowTimer, instance.id).due_at
+    assert timedelta(minutes=59) < due - start < timedelta(minutes=61)
+    [timer] = repair.waiting_timers(runtime.load(instance))
+    repair.fire_timer_now(instance, world.admin(), str(timer.id))
+    db.session.expire_all()
+    instance = db.session.get(ProcessInstance, instance.id)
+    assert instance.status in ("running", "waiting")
+    assert sorted(r.task_key for r in open_rows(instance.id)) == ["approve", "remind"]
+    next_due = db.session.get(WorkflowTimer, instance.id).due_at
+    assert timedelta(minutes=59) < next_due - start < timedelta(minutes=62)  # the next tick, not now
+    [still] = repair.waiting_timers(runtime.load(instance))
+    assert still.id == timer.id  # the same boundary timer, two ticks left
+    with time_machine.travel(start + timedelta(minutes=61), tick=False):
+        assert timers.fire_due() == 1
+    db.session.expire_all()
+    assert sorted(r.task_key for r in open_rows(instance.id)) == ["approve", "remind", "remind"]

@@ -28,7 +28,9 @@ DUE_CHOICES = ("overdue", "1", "3", "7")
 BULK_LIMIT = 100
 MAX_ID = 2**31 - 1  # larger ids cannot exist, and SQLite overflows on them
 SUBJECT_LABELS = {"person_id": _l("人员编号"), "enterprise_id": _l("企业编号"), "project_id": _l("项目编号"),
-                  "batch_id": _l("银行交换批次编号"), "draft_id": _l("工资支付表编号")}
+                  "batch_id": _l("银行交换批次编号"), "draft_id": _l("工资支付表编号"),
+                  "employment_id": _l("聘用记录编号"), "allocation_id": _l("分配记录编号"),
+                  "separation_id": _l("离职记录编号")}
 TASK_STATUS_LABELS = {"open": _l("待处理"), "suspended": _l("流程已暂停"), "completed": _l("已处理"),
                       "withdrawn": _l("已撤回")}
 

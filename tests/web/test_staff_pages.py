@@ -106,6 +106,8 @@ def test_consent_in_the_inbox_then_registration_from_the_employment_page(client,
     assert "待聘用登记" in detail and f'href="/inbox/{registration.id}"' in detail and "聘用登记" in detail
     form = client.get(f"/inbox/{registration.id}").get_data(as_text=True)
     assert "建筑工人" in form and "管理人员" in form and "010 砌筑工" in form and "100分=1元" in form
+    assert 'data-fen-preview="wage_standard_fen"' in form  # the amount is read back in 元 as it is typed
+    assert "聘用记录编号" in form and "employment_id" not in form  # the subject's ids are named in words
     refused = submit(client, f"/inbox/{registration.id}", {"identity": "manager", "job_type": "010",
                                                             "contract_start": "2026-12-01",
                                                             "wage_standard_fen": "3000000"})

@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 from app.services.bank import SIGNATURE_HEADER, sign
 
 # Message ids name outbox folders and uploaded files: keep them path-safe.
-SAFE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,34}")
+_SAFE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,34}")
 
 
 class BankPushError(RuntimeError):
@@ -45,7 +45,7 @@ class Gateway(Protocol):
 
 
 def _file_stem(files: PushFiles) -> str:
-    if not SAFE_ID.fullmatch(files.message_id):
+    if not _SAFE_ID.fullmatch(files.message_id):
         raise ValueError(f"message id {files.message_id!r} must be 1-35 letters, digits, '-' or '_'")
     return files.message_id
 

@@ -42,8 +42,8 @@ class SandboxViolation(Exception):
         self.reason, self.line = message, line
 
 
-def check_source(source: str, mode: str = "exec") -> None:
-    """Raises SandboxViolation (or SyntaxError) if the script may not run."""
+def check_source(source: str, mode: str = "exec") -> ast.AST:
+    """The script's syntax tree; SandboxViolation (or SyntaxError) if it may not run."""
     tree = ast.parse(source, mode=mode)
     for node in ast.walk(tree):
         line = getattr(node, "lineno", None)
@@ -61,6 +61,7 @@ def check_source(source: str, mode: str = "exec") -> None:
             raise SandboxViolation(f"argument '{node.arg}' is not allowed", line)
         if isinstance(node, ast.FormattedValue) and node.format_spec is not None:
             _check_format_spec(node.format_spec, line)
+    return tree
 
 
 def _check_format_spec(spec: ast.JoinedStr, line) -> None:
@@ -74,8 +75,7 @@ def _check_format_spec(spec: ast.JoinedStr, line) -> None:
 
 @lru_cache(maxsize=2048)
 def _compiled(source: str, mode: str):
-    check_source(source, mode)
-    tree = script_limits.guarded(ast.parse(source, mode=mode))
+    tree = script_limits.guarded(check_source(source, mode))
     return compile(tree, script_limits.SCRIPT_FILE, mode)
 
 

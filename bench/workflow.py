@@ -66,18 +66,22 @@ def _spiff_rate(n: int, warmup: int) -> float:
     return _rate(one, n, warmup)
 
 
+def _parties(app):
+    """An enterprise, its HR (who approves) and a person (who acknowledges), and the subject."""
+    from tests.support.factories import World
+    world = World(app)
+    enterprise = world.enterprise()
+    hr, person_user = world.hr_admin(enterprise), world.user()
+    return hr, person_user, {"enterprise_id": enterprise.id, "person_id": person_user.person.id}
+
+
 def _runtime_rate(kind: str, n: int, warmup: int, engine_options=None) -> tuple[float, tuple]:
     from app.extensions import db
     from app.models import HumanTask
     from app.workflow import runtime
-    from tests.support.factories import World
 
     with bench_app(kind, "workflow", engine_options) as app:
-        world = World(app)
-        enterprise = world.enterprise()
-        hr = world.hr_admin(enterprise)
-        person_user = world.user()
-        subject = {"enterprise_id": enterprise.id, "person_id": person_user.person.id}
+        hr, person_user, subject = _parties(app)
         users = {"approve": hr, "acknowledge": person_user}
         deploy_simple_approval()
 
@@ -92,6 +96,16 @@ def _runtime_rate(kind: str, n: int, warmup: int, engine_options=None) -> tuple[
             assert instance.status == "completed"
 
         return _rate(one, n, warmup), _breakdown(one, db, runtime)
+
+
+# The instance a floor statement writes for: the given id, or (None) the one just inserted
+# in the same pipeline.
+_INSTANCE = "COALESCE(%s, currval(pg_get_serial_sequence('process_instance', 'id')))"
+_OPEN_TASK = ("INSERT INTO human_task (instance_id, spiff_task_id, process_key, task_key, title, subject, lane, "
+              f"candidate_role, candidate_enterprise_id, status, created_at) VALUES ({_INSTANCE}, %s, %s, %s, %s, "
+              "%s::json, %s, %s, %s, 'open', now())")
+_EVENT = ("INSERT INTO process_event (instance_id, at, kind, task_key, actor_id, detail) VALUES "
+          f"({_INSTANCE}, now(), %s, %s, %s, %s::json)")
 
 
 def _floor_rate(n: int, warmup: int) -> float:
@@ -109,43 +123,37 @@ def _floor_rate(n: int, warmup: int) -> float:
     from app.workflow.serializer import dumps, loads, new_workflow
 
     with bench_app("postgresql", "workflow_floor") as app:
-        from tests.support.factories import World
-        world = World(app)
-        enterprise = world.enterprise()
-        hr, person_user = world.hr_admin(enterprise), world.user()
+        hr, _, subject = _parties(app)
         definition = deploy_simple_approval()
         definition_id = definition.id
         spec, subprocess_specs = definitions.specs_for(definition)
-        subject = {"enterprise_id": enterprise.id, "person_id": person_user.person.id}
         subject_json, hr_id = json.dumps(subject), hr.id
         conninfo = db.engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
         db.session.remove()
-
-        open_task = ("INSERT INTO human_task (instance_id, spiff_task_id, process_key, task_key, title, subject, "
-                     "lane, candidate_role, candidate_enterprise_id, status, created_at) VALUES "
-                     "(currval(pg_get_serial_sequence('process_instance', 'id')), %s, %s, %s, %s, %s::json, %s, "
-                     "%s, %s, 'open', now())")
-        event = ("INSERT INTO process_event (instance_id, at, kind, task_key, actor_id) VALUES "
-                 "(currval(pg_get_serial_sequence('process_instance', 'id')), now(), %s, %s, %s)")
+        candidates = {"enterprise_hr": ("enterprise_hr", subject["enterprise_id"]), "person": ("person", None)}
 
         def ready(workflow):
             return workflow.get_tasks(state=TaskState.READY, manual=True)
+
+        def open_rows(conn, instance_id, workflow):
+            for task in ready(workflow):
+                spec_ = task.task_spec
+                conn.execute(_OPEN_TASK, (instance_id, str(task.id), KEY, spec_.bpmn_id, spec_.bpmn_name, subject_json,
+                                          spec_.lane, *candidates[spec_.lane]))
 
         with psycopg.connect(conninfo) as conn:
             def one():
                 workflow = new_workflow(spec, subprocess_specs)
                 workflow.task_tree.data.update(subject)
                 workflow.do_engine_steps()
-                [task] = ready(workflow)
                 with conn.pipeline():  # BEGIN, the instance, its event and inbox row, COMMIT: one round trip
                     cursor = conn.execute(
                         "INSERT INTO process_instance (definition_id, process_key, status, subject, state, "
                         "waiting_for, started_by_id, created_at, updated_at, lock_version) VALUES "
                         "(%s, %s, 'running', %s::json, %s, '{}'::json, %s, now(), now(), 1) RETURNING id",
                         (definition_id, KEY, subject_json, dumps(workflow), hr_id))
-                    conn.execute(event, ("started", None, hr_id))
-                    conn.execute(open_task, (str(task.id), KEY, task.task_spec.bpmn_id, task.task_spec.bpmn_name,
-                                             subject_json, task.task_spec.lane, "enterprise_hr", enterprise.id))
+                    conn.execute(_EVENT, (None, "started", None, hr_id, None))
+                    open_rows(conn, None, workflow)
                     conn.commit()
                 instance_id = cursor.fetchone()[0]
                 for _ in range(2):
@@ -159,7 +167,6 @@ def _floor_rate(n: int, warmup: int) -> float:
                     task.data.update(DATA[task_key])
                     task.run()
                     workflow.do_engine_steps()
-                    following = ready(workflow)
                     with conn.pipeline():  # every write and COMMIT: one round trip
                         conn.execute("UPDATE process_instance SET state = %s, status = %s, updated_at = now(), "
                                      "lock_version = lock_version + 1 WHERE id = %s AND lock_version = %s",
@@ -167,14 +174,9 @@ def _floor_rate(n: int, warmup: int) -> float:
                                       instance_id, version))
                         conn.execute("UPDATE human_task SET status = 'completed', completed_at = now(), "
                                      "completed_by_id = %s WHERE id = %s", (hr_id, task_id))
-                        conn.execute("INSERT INTO process_event (instance_id, at, kind, task_key, actor_id, detail) "
-                                     "VALUES (%s, now(), 'task_completed', %s, %s, %s::json)",
-                                     (instance_id, task_key, hr_id, json.dumps({"data": DATA[task_key]})))
-                        for task in following:
-                            conn.execute(open_task.replace("currval(pg_get_serial_sequence('process_instance', "
-                                                           "'id'))", str(instance_id)),
-                                         (str(task.id), KEY, task.task_spec.bpmn_id, task.task_spec.bpmn_name,
-                                          subject_json, task.task_spec.lane, "person", None))
+                        conn.execute(_EVENT, (instance_id, "task_completed", task_key, hr_id,
+                                              json.dumps({"data": DATA[task_key]})))
+                        open_rows(conn, instance_id, workflow)
                         conn.commit()
                 assert workflow.is_completed()
 

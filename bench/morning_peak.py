@@ -31,13 +31,13 @@ minted again when older than 100 s: the code is valid 120 s). Each worker signs 
 once (201). A warm-up of extra workers first (connections, first requests, statement
 caches), then the measured N; per-request latency from sending to the last byte read.
 
-The baseline is a bare Flask app defined here (`bare_app()`), served the same way
+The baseline is a bare Flask app (`bench/peak_apps.py: bare_app()`), served the same way
 (gunicorn, same worker class and count, same PostgreSQL database, Flask-SQLAlchemy):
 one POST that inserts one row into `bench_insert` and commits, hit by the same 50
 clients with the same number of requests. It is measured before and after the
 sign-ins, and the ratio uses their mean, so that a drift in machine load matters less.
 
-The floor (diagnostic) is `floor_app()`, served and loaded the same way with workers of
+The floor (diagnostic) is `bench/peak_apps.py: floor_app()`, served and loaded the same way with workers of
 its own: a sign-in's own work (the token's holder, the officer's code, the one statement
 of facts, the distance, the INSERT and the commit) in a bare view with Core statements —
 what the product's sign-in could reach at best on this stack and machine.
@@ -63,8 +63,6 @@ from datetime import date, timedelta
 from pathlib import Path
 from types import SimpleNamespace
 
-from sqlalchemy import bindparam
-
 from bench.common import bench_app, met, percentile, row
 from bench.http_load import load
 from tests.support.serving import free_port, spawn_gunicorn
@@ -77,85 +75,6 @@ THREADS = int(os.environ.get("BENCH_PEAK_THREADS", 1))  # more than 1 makes guni
 GOAL_RATIO, GOAL_P99_MS = 0.5, 100.0
 CODE_REFRESH_SECONDS = 100  # the officer's code is valid 120 s
 SITE_GCJ02 = (121.475164, 31.228816)  # 人民广场 (tests/support/site.py)
-
-
-# --- the baseline: a bare Flask endpoint doing one insert ---------------------------------
-
-def bare_app():
-    """gunicorn 'bench.morning_peak:bare_app()': POST /insert adds one row and commits."""
-    from flask import Flask, request
-    from flask_sqlalchemy import SQLAlchemy
-
-    app = Flask("bench_bare")
-    app.config["SQLALCHEMY_DATABASE_URI"] = os.environ["DATABASE_URL"]
-    bare = SQLAlchemy(app, session_options={"expire_on_commit": False})  # as app/extensions.py
-
-    class BenchInsert(bare.Model):
-        __tablename__ = "bench_insert"
-        id = bare.Column(bare.Integer, primary_key=True)
-        n = bare.Column(bare.Integer, nullable=False)
-        lng = bare.Column(bare.Float)
-        lat = bare.Column(bare.Float)
-
-    @app.post("/insert")
-    def insert():
-        body = request.get_json()
-        record = BenchInsert(n=body["n"], lng=body["lng"], lat=body["lat"])
-        bare.session.add(record)
-        bare.session.commit()
-        return {"id": record.id}, 201
-
-    return app
-
-
-# --- the floor: a sign-in's own work, with none of the product's machinery ------------------
-
-def floor_app():
-    """gunicorn 'bench.morning_peak:floor_app()': POST /signin does what a sign-in must —
-    the bearer token's holder, the officer's code (HMAC), the same one statement of facts
-    as app.services.signin, the distance, one INSERT … RETURNING and the commit — as Core
-    statements in a bare Flask view: no Flask-Login, no WTForms, no ORM objects, no error
-    messages. What the product's sign-in could reach at best on this stack and machine."""
-    from flask import Flask, abort, request
-    from flask_sqlalchemy import SQLAlchemy
-    from sqlalchemy import insert, select
-
-    from app.models import ApiToken, Person, SignIn, User
-    from app.models.types import utcnow
-    from app.services import construction_code, geo, signin
-    from app.services.idcard import SHANGHAI
-
-    app = Flask("bench_floor")
-    app.config.update(SQLALCHEMY_DATABASE_URI=os.environ["DATABASE_URL"], SECRET_KEY=os.environ["SECRET_KEY"])
-    floor = SQLAlchemy(app, session_options={"expire_on_commit": False})
-    holder = (select(Person.id).join(User, User.id == Person.user_id).join(ApiToken, ApiToken.user_id == User.id)
-              .where(ApiToken.token_hash == bindparam("digest"), ApiToken.revoked_at.is_(None),
-                     ApiToken.expires_at > bindparam("now"), User.active.is_(True)))
-    add = insert(SignIn).returning(SignIn.id)
-
-    @app.post("/signin")
-    def sign_in():
-        body, now = request.get_json(), utcnow()
-        token = request.headers["Authorization"].partition(" ")[2]
-        person_id = floor.session.scalar(holder, {"digest": hashlib.sha256(token.encode()).hexdigest(), "now": now})
-        officer_id = construction_code.read_personal_code(body["officer_token"], "officer_token")
-        facts = floor.session.execute(signin._SIGNIN_FACTS, {"project_id": body["project_id"],
-                                                             "person_id": person_id, "officer_id": officer_id}).first()
-        if person_id is None or facts is None or facts.id is None or not facts.officer_appointed:
-            abort(422)
-        lng, lat = geo.to_wgs84(float(body["lng"]), float(body["lat"]), body["coord_system"])
-        distance = round(geo.distance_m(lng, lat, facts.signin_wgs84_lng, facts.signin_wgs84_lat))
-        if distance > facts.signin_radius_m:
-            abort(422)
-        record_id = floor.session.scalar(add, {
-            "project_id": body["project_id"], "person_id": person_id, "allocation_id": facts.id,
-            "enterprise_id": facts.enterprise_id, "work_date": now.astimezone(SHANGHAI).date(), "signed_at": now,
-            "method": "worker_scan", "officer_person_id": officer_id, "lng": lng, "lat": lat,
-            "distance_m": distance})
-        floor.session.commit()
-        return {"id": record_id, "signed_at": now.isoformat()}, 201
-
-    return app
 
 
 # --- set-up ---------------------------------------------------------------------------------
@@ -406,20 +325,20 @@ def run(quick: bool) -> list[dict]:
         bare_jobs = lambda k: [(i, lng, lat) for i, (_, lng, lat) in enumerate(jobs, k)]  # noqa: E731
         bare_warm = [(i, lng, lat) for i, (_, lng, lat) in enumerate(warm_jobs)]
         bares = []
-        with _gunicorn("bench.morning_peak:bare_app()", env, tmp) as (port, pid):
+        with _gunicorn("bench.peak_apps:bare_app()", env, tmp) as (port, pid):
             bares.append(_summary(_load(port, pid, bare_spec, bare_warm, bare_jobs(0))))
         spec = {"kind": "signin", "secret_key": app.config["SECRET_KEY"], "officer_id": site.officer_id,
                 "project_id": site.project_id}
         with _gunicorn("wsgi:app", env, tmp) as (port, pid):
             peak = _summary(_load(port, pid, spec, warm_jobs, jobs))
-        with _gunicorn("bench.morning_peak:bare_app()", env, tmp) as (port, pid):
+        with _gunicorn("bench.peak_apps:bare_app()", env, tmp) as (port, pid):
             bares.append(_summary(_load(port, pid, bare_spec, bare_warm, bare_jobs(measured))))
         stored = db.session.scalar(select(func.count()).select_from(SignIn).where(
             SignIn.project_id == site.project_id))
         rest = tokens[warm + measured:]
         statements, driver_ms, in_process_ms = _in_process(app, site, rest[:diagnostic])
         rest = rest[diagnostic:]
-        with _gunicorn("bench.morning_peak:floor_app()", env, tmp) as (port, pid):
+        with _gunicorn("bench.peak_apps:floor_app()", env, tmp) as (port, pid):
             floor = _summary(_load(port, pid, {**spec, "path": "/signin"}, _jobs(site, rest[:warm], 3),
                                    _jobs(site, rest[warm:], 4)))
 

@@ -17,7 +17,8 @@ from sqlalchemy import select
 from app.extensions import db
 from app.models import Allocation, SignIn
 from app.services import geo
-from tests.browser.steps.session import log_in_as
+from tests.browser.steps import onsite
+from tests.browser.steps.session import Actor, log_in_as, path_is
 from tests.browser.conftest import CHROMIUM_ARGS
 from tests.support.site import code_of, confirmed, officer, set_point, site_wgs84
 from tests.support.staffing import employee, staffing
@@ -102,14 +103,8 @@ def test_gc_pm_enters_a_worker_by_the_manual_field_then_exits_them(world, new_pa
     assert read(select(Allocation.status).where(Allocation.person_id == worker.id)) == [("on_site",)]
 
     desk.get_by_text("返回项目人员").click()
-    desk.get_by_label(f"选择{worker.name}").check()
-    desk.get_by_test_id("exit-bar").get_by_role("button", name="确认退场").click()
-    dialog = desk.get_by_role("dialog")
-    expect(dialog).to_contain_text("确定为所勾选的人员办理退场吗？")
-    expect(dialog).to_contain_text("已勾选1人")
-    shoot(desk, "exit-dialog")
-    dialog.get_by_role("button", name="确认退场").click()
-    expect(desk.get_by_role("alert").first).to_have_text(f"已退场：{worker.name}")
+    expect(desk).to_have_url(path_is(f"/projects/{site.project.id}/site/"))
+    onsite.exit_from_roster(Actor(desk, site.gc.pm.username, site.gc.pm.name), site.project, worker.name, shoot)
     shoot(desk, "exited")
     assert read(select(Allocation.status).where(Allocation.person_id == worker.id)) == [("exited",)]
 

@@ -10,7 +10,8 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import Employment, Separation
-from tests.browser.steps.session import log_in_as, open_menu
+from tests.browser.steps import separation
+from tests.browser.steps.session import Actor, log_in_as, open_menu
 from tests.browser.test_hire_story import fresh
 from tests.support.staffing import employee
 
@@ -58,17 +59,8 @@ def test_worker_resigns_at_once_after_the_enterprise_let_24_hours_pass(app, worl
         phone.reload()
         expect(phone.get_by_test_id("immediate")).to_be_visible()
         shoot(phone, "immediate-available")
-        phone.get_by_test_id("immediate").click()
-        dialog = phone.locator("#immediate-confirm")
-        expect(dialog).to_be_visible()
-        expect(dialog).to_contain_text("确定立即离职吗？")
-        shoot(phone, "immediate-dialog")
-        dialog.get_by_role("button", name="确认", exact=True).click()
-
-        expect(phone.get_by_role("alert").first).to_contain_text("操作成功，已离职")
+        separation.resign_at_once(Actor(phone, person.user.username, person.name), shoot)
         expect(phone.get_by_test_id("empty")).to_be_visible()
-        expect(phone.get_by_test_id("last-employment").get_by_test_id("employment-status")).to_have_text("已离职")
-        shoot(phone, "resigned")
 
     assert fresh(select(Employment.status).where(Employment.person_id == person.id)) == "ended"
     assert fresh(select(Separation.completed_by)) == "person"

@@ -94,7 +94,8 @@ def test_mask():
 def test_mask_hides_the_middle(number):
     masked = mask_card_number(number)
     assert masked == f"{number[:4]} **** **** {number[-4:]}"
-    assert number[4:-4] not in masked.replace(" ", "")
+    # only the first and last four digits are shown, however the middle repeats them
+    assert "".join(ch for ch in masked if ch.isdigit()) == number[:4] + number[-4:]
 
 
 @given(st.text("0123456789", min_size=1, max_size=30))

@@ -1,82 +1,38 @@
-"""The script environment of every diagram: scripts and conditions are checked
-before they run, and see only safe builtins, registered helpers and task data.
+"""The script environment of every diagram: scripts and conditions are compiled by the
+policy of script_policy.py (RestrictedPython's, stricter), so every attribute, item,
+call and operator they use passes a guard of script_guards.py, which allows only named
+attributes of plain types; they see only the builtins below, the registered helpers
+and task data; and each evaluation runs within the limits of script_limits.py.
 
-SpiffWorkflow eval()s conditions and exec()s scripts with full builtins; restricting
-``__builtins__`` alone is not enough (``().__class__.__base__.__subclasses__()``
-reaches ``Popen``), so the syntax tree is checked first: no imports, and no name or
-attribute beginning with ``_``. The resources a script may use are limited by
-script_limits.py: steps, and the size of what it builds.
+SpiffWorkflow eval()s conditions and exec()s scripts with full builtins, and a check of
+names alone was escaped (`gi_frame.f_back.f_globals`): here nothing reaches a frame.
 """
-import ast
 import builtins
 import json
-import re
 from contextvars import ContextVar
 from dataclasses import dataclass
-from functools import lru_cache
+from datetime import date, datetime, timedelta
+from decimal import ROUND_HALF_UP, Decimal
 
 from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
 from SpiffWorkflow.bpmn.script_engine.python_environment import BasePythonScriptEngineEnvironment
 
 from app.workflow import script_limits
 from app.workflow.registry import REGISTRY
+from app.workflow.script_guards import GUARDS
+from app.workflow.script_errors import SandboxViolation
+from app.workflow.script_policy import check_source, compiled
+
+__all__ = ["SandboxViolation", "check_source", "SandboxEnvironment", "SandboxScriptEngine", "ENGINE",
+           "CallContext", "CURRENT_CALL", "SAFE_BUILTINS"]
 
 SAFE_BUILTINS = {name: getattr(builtins, name) for name in (
-    "abs", "all", "any", "bool", "dict", "divmod", "enumerate", "filter", "float", "int", "isinstance",
-    "len", "list", "map", "max", "min", "range", "reversed", "round", "set", "sorted", "str", "sum",
-    "tuple", "zip", "True", "False", "None", "ValueError", "KeyError", "Exception",
-)} | script_limits.BUILTINS
-FORBIDDEN_NAMES = {"eval", "exec", "compile", "open", "globals", "locals", "vars", "getattr", "setattr",
-                   "delattr", "input", "breakpoint", "help", "memoryview", "type", "object", "super"}
-# str.format walks attributes and items inside the string, where the syntax check cannot
-# see them: "{0.__self__.__loader__...}".format(len) reaches the app's SECRET_KEY.
-# f-strings and % formatting remain (their attribute access is in the syntax tree).
-# Padding methods build a string as wide as asked in one call (script_limits.py).
-FORBIDDEN_ATTRIBUTES = {"format", "format_map", "ljust", "rjust", "center", "zfill", "expandtabs"}
-MAX_FORMAT_WIDTH = 9999
-
-
-class SandboxViolation(Exception):
-    def __init__(self, message: str, line: int | None = None):
-        super().__init__(message if line is None else f"{message} (line {line})")
-        self.reason, self.line = message, line
-
-
-def check_source(source: str, mode: str = "exec") -> ast.AST:
-    """The script's syntax tree; SandboxViolation (or SyntaxError) if it may not run."""
-    tree = ast.parse(source, mode=mode)
-    for node in ast.walk(tree):
-        line = getattr(node, "lineno", None)
-        if isinstance(node, (ast.Import, ast.ImportFrom)):
-            raise SandboxViolation("imports are not allowed", line)
-        if isinstance(node, ast.Name) and (node.id.startswith("_") or node.id in FORBIDDEN_NAMES):
-            raise SandboxViolation(f"name '{node.id}' is not allowed", line)
-        if isinstance(node, ast.Attribute) and (node.attr.startswith("_") or node.attr in FORBIDDEN_ATTRIBUTES):
-            raise SandboxViolation(f"attribute '{node.attr}' is not allowed", line)
-        if isinstance(node, (ast.Global, ast.Nonlocal)):
-            raise SandboxViolation("global/nonlocal are not allowed", line)
-        if isinstance(node, ast.keyword) and node.arg and node.arg.startswith("_"):
-            raise SandboxViolation(f"keyword '{node.arg}' is not allowed", line)
-        if isinstance(node, ast.arg) and node.arg.startswith("_"):
-            raise SandboxViolation(f"argument '{node.arg}' is not allowed", line)
-        if isinstance(node, ast.FormattedValue) and node.format_spec is not None:
-            _check_format_spec(node.format_spec, line)
-    return tree
-
-
-def _check_format_spec(spec: ast.JoinedStr, line) -> None:
-    """f"{x:>8}" is fine; a computed spec or a width beyond MAX_FORMAT_WIDTH is not."""
-    for part in spec.values:
-        if not isinstance(part, ast.Constant):
-            raise SandboxViolation("computed format specifications are not allowed", line)
-        if any(int(n) > MAX_FORMAT_WIDTH for n in re.findall(r"\d+", str(part.value))):
-            raise SandboxViolation(f"format widths above {MAX_FORMAT_WIDTH} are not allowed", line)
-
-
-@lru_cache(maxsize=2048)
-def _compiled(source: str, mode: str):
-    tree = script_limits.guarded(check_source(source, mode))
-    return compile(tree, script_limits.SCRIPT_FILE, mode)
+    "abs", "all", "any", "bool", "dict", "divmod", "enumerate", "filter", "float", "frozenset", "int",
+    "isinstance", "len", "list", "map", "max", "min", "reversed", "round", "set", "sorted", "str", "tuple",
+    "zip", "True", "False", "None", "ValueError", "KeyError", "Exception",
+)} | {"range": script_limits.bounded_range, "sum": script_limits.numeric_sum,
+      "Decimal": Decimal, "ROUND_HALF_UP": ROUND_HALF_UP, "date": date, "datetime": datetime,
+      "timedelta": timedelta}
 
 
 @dataclass(frozen=True)
@@ -95,25 +51,27 @@ CURRENT_CALL: ContextVar[dict] = ContextVar("workflow_call")
 
 class SandboxEnvironment(BasePythonScriptEngineEnvironment):
     def _globals(self, external_context) -> dict:
-        return {"__builtins__": SAFE_BUILTINS, **REGISTRY.helpers, **(external_context or {}),
-                **script_limits.HELPERS}
+        # the guards last: neither task data nor a helper can replace them
+        return {"__builtins__": SAFE_BUILTINS, **REGISTRY.helpers, **(external_context or {}), **GUARDS}
 
     def evaluate(self, expression, context, external_context=None):
-        scope = self._globals(external_context)
-        scope.update(context)
-        scope.update(script_limits.HELPERS)
-        code = _compiled(expression.strip(), "eval")
-        return script_limits.sized(script_limits.within_steps(lambda: eval(code, scope)))  # noqa: S307 — checked
+        scope = {**context, **self._globals(external_context)}
+        code = compiled(expression.strip(), "eval")
+        return script_limits.within_limits(lambda: script_limits.sized(eval(code, scope)))  # noqa: S307 — guarded
 
     def execute(self, script, context, external_context=None):
         reserved = self._globals(external_context)
-        scope = dict(context)
-        scope.update(reserved)
-        code = _compiled(script, "exec")
-        script_limits.within_steps(lambda: exec(code, scope))  # noqa: S102 — checked above
-        results = {key: value for key, value in scope.items() if key not in reserved and not callable(value)}
-        for value in results.values():  # the task data is serialized with the instance
-            script_limits.sized(value)
+        scope = {**context, **reserved}
+        code = compiled(script, "exec")
+
+        def run():
+            exec(code, scope)  # noqa: S102 — guarded
+            found = {key: value for key, value in scope.items() if key not in reserved and not callable(value)}
+            for value in found.values():  # the task data is serialized with the instance
+                script_limits.sized(value)
+            return found
+
+        results = script_limits.within_limits(run)
         for key in list(context):
             if key not in scope:
                 del context[key]

@@ -1,29 +1,37 @@
-"""Resource limits for diagram scripts and conditions. The syntax check (sandbox.py)
-stops escapes; this stops a script from exhausting the worker that runs it, whether by
-mistake (a loop that never ends) or on purpose (`[0] * 10**10`).
+"""Resource limits for diagram scripts and conditions: what one evaluation may spend.
+The allow-list (script_guards.py) stops escapes; this stops a script from exhausting the
+worker that runs it, whether by mistake (a loop that never ends) or on purpose.
 
-- Steps: while a script runs, a trace function counts the lines it executes (every
-  loop iteration is one) and stops it past MAX_STEPS.
-- Size: every operation that can multiply a value's size in one step — repetition,
-  concatenation, powers, shifts, %-formatting, f-string values, str(), str.join,
-  str.replace, list.extend, range() — goes through a check that refuses, before the
-  value is built, anything beyond MAX_ITEMS items or characters (nested containers
-  count as their repr would print them) or integers beyond MAX_INT_BITS bits. What a
-  script leaves in the task data is held to the same size, since it is serialized
-  with the instance.
-- Padding methods and format widths are refused by the syntax check (sandbox.py).
+- Steps: a trace function counts the lines a script executes (every loop iteration is
+  one) and stops it past MAX_STEPS, or once it has run MAX_SECONDS. Every line does
+  bounded work (the limits below), so the check between lines bounds the whole
+  evaluation: a worker is never held past its request timeout.
+- Size: an operation that can multiply a value's size in one step is checked before the
+  value is built: nothing beyond MAX_ITEMS items or characters (nested containers count
+  as their repr would print them), no integer beyond MAX_INT_BITS bits — integer size
+  is checked on every arithmetic operation.
+- Memory: every new value an evaluation builds (results of operators, slices, string
+  methods, container constructors) is charged to a budget of MAX_TOTAL_ITEMS; 300
+  distinct 1 MB strings stop at the fifth.
 
 The limits are generous for business rules (a few fields, a few dozen items) and far
-below what would hurt a worker.
+below what would hurt a worker. A limit reached raises ScriptStop, a BaseException, so
+that a script's own `except Exception` cannot swallow it; within_limits turns it into
+ScriptLimitExceeded (a guard's ScriptDenied into SandboxViolation) at its boundary.
 """
-import ast
-import copy
 import operator
 import re
 import sys
+import time
+from contextvars import ContextVar
+from dataclasses import dataclass
+
+from app.workflow.script_errors import SandboxViolation, ScriptDenied, ScriptLimitExceeded, ScriptStop
 
 MAX_STEPS = 1_000_000
+MAX_SECONDS = 5.0
 MAX_ITEMS = 1_000_000
+MAX_TOTAL_ITEMS = 4_000_000
 MAX_INT_BITS = 100_000
 SCRIPT_FILE = "<bpmn-script>"
 
@@ -34,8 +42,14 @@ _NESTED = (*_CONTAINERS, str, bytes)
 _WIDE_FORMAT = re.compile(r"%(?:\([^)]*\))?[-+ #0]*(?:\*|\d{5,})|%(?:\([^)]*\))?[-+ #0]*\d*\.(?:\*|\d{5,})")
 
 
-class ScriptLimitExceeded(Exception):
-    """A script went beyond a resource limit; the instance stops with this message."""
+@dataclass
+class Budget:
+    steps: int = MAX_STEPS
+    items: int = MAX_TOTAL_ITEMS
+    deadline: float = 0.0
+
+
+_BUDGET: ContextVar[Budget | None] = ContextVar("script_budget", default=None)
 
 
 def weight(value, budget: int = MAX_ITEMS) -> int:
@@ -54,7 +68,7 @@ def weight(value, budget: int = MAX_ITEMS) -> int:
 
 
 def _refuse(what: str):
-    raise ScriptLimitExceeded(f"script refused: {what} would exceed the limit of {MAX_ITEMS:,} items")
+    raise ScriptStop(f"script refused: {what} would exceed the limit of {MAX_ITEMS:,} items")
 
 
 def sized(value):
@@ -64,8 +78,33 @@ def sized(value):
     return value
 
 
+def charge(value):
+    """`value`, a value the script has just built, charged to the evaluation's budget."""
+    if isinstance(value, _NESTED):
+        budget = _BUDGET.get()
+        if budget is not None:
+            charge_items(weight(value, budget.items + 1))
+    elif isinstance(value, int) and value.bit_length() > MAX_INT_BITS:
+        raise ScriptStop(f"script refused: an integer beyond {MAX_INT_BITS:,} bits")
+    return value
+
+
+def charge_items(count: int) -> None:
+    """`count` items the script has just added to a value, charged to the budget."""
+    budget = _BUDGET.get()
+    if budget is not None:
+        budget.items -= count
+        if budget.items < 0:
+            raise ScriptStop(f"script refused: it built more than {MAX_TOTAL_ITEMS:,} items in all")
+
+
 def _check(op: str, a, b) -> None:
+    """Refuses, before it is computed, a result beyond the size limits."""
     if op == "*":
+        if isinstance(a, int) and isinstance(b, int):
+            if a.bit_length() + b.bit_length() > MAX_INT_BITS:
+                raise ScriptStop(f"script refused: a product beyond {MAX_INT_BITS:,} bits")
+            return
         for seq, times in ((a, b), (b, a)):
             if isinstance(seq, _SEQUENCES) and isinstance(times, int) and times > 0 \
                     and weight(seq, MAX_ITEMS // times + 1) * times > MAX_ITEMS:
@@ -76,54 +115,44 @@ def _check(op: str, a, b) -> None:
     elif op == "**":
         if isinstance(a, int) and isinstance(b, int) and b > 0 and abs(a) > 1 \
                 and a.bit_length() * b > MAX_INT_BITS:
-            raise ScriptLimitExceeded(f"script refused: a power beyond {MAX_INT_BITS:,} bits")
+            raise ScriptStop(f"script refused: a power beyond {MAX_INT_BITS:,} bits")
     elif op == "<<":
         if isinstance(a, int) and isinstance(b, int) and a and a.bit_length() + b > MAX_INT_BITS:
-            raise ScriptLimitExceeded(f"script refused: a shift beyond {MAX_INT_BITS:,} bits")
+            raise ScriptStop(f"script refused: a shift beyond {MAX_INT_BITS:,} bits")
     elif op == "%" and isinstance(a, (str, bytes)):
         if _WIDE_FORMAT.search(a.decode("latin-1") if isinstance(a, bytes) else a):
             _refuse("a formatting width")
         sized(b)
 
 
-_OPERATORS = {"*": operator.mul, "+": operator.add, "**": operator.pow, "<<": operator.lshift, "%": operator.mod}
-_IN_PLACE = {"*": operator.imul, "+": operator.iadd, "**": operator.ipow, "<<": operator.ilshift,
-             "%": operator.imod}
+OPERATORS = {"+": operator.add, "-": operator.sub, "*": operator.mul, "/": operator.truediv,
+             "//": operator.floordiv, "%": operator.mod, "**": operator.pow, "<<": operator.lshift,
+             ">>": operator.rshift, "|": operator.or_, "^": operator.xor, "&": operator.and_,
+             "@": operator.matmul}
+_IN_PLACE = {"+": operator.iadd, "-": operator.isub, "*": operator.imul, "/": operator.itruediv,
+             "//": operator.ifloordiv, "%": operator.imod, "**": operator.ipow, "<<": operator.ilshift,
+             ">>": operator.irshift, "|": operator.ior, "^": operator.ixor, "&": operator.iand,
+             "@": operator.imatmul}
 
 
 def binop(op: str, a, b):
+    """`a op b`, checked before and charged after."""
     _check(op, a, b)
-    return _OPERATORS[op](a, b)
+    return charge(OPERATORS[op](a, b))
 
 
 def in_place(op: str, a, b):
-    """`a op= b`, keeping in-place semantics (a list += extends the same list)."""
+    """`a op= b` (op as "+=" or "+"), keeping in-place semantics (a list += extends it)."""
+    op = op.rstrip("=") if len(op) > 1 and op.endswith("=") else op
     if op == "+" and isinstance(a, list) and not isinstance(b, _SEQUENCES):
         b = list(b)  # list += accepts any iterable
     _check(op, a, b)
-    return _IN_PLACE[op](a, b)
-
-
-def method(obj, name: str, *args, **kwargs):
-    """obj.join / obj.replace / obj.extend, with the result's size checked first."""
-    if name == "join" and isinstance(obj, (str, bytes)) and len(args) == 1 and not kwargs:
-        parts = list(args[0])
-        if sum(len(p) for p in parts if isinstance(p, (str, bytes))) + len(obj) * len(parts) > MAX_ITEMS:
-            _refuse("str.join")
-        return obj.join(parts)
-    if name == "replace" and isinstance(obj, (str, bytes)) and len(args) >= 2 \
-            and isinstance(args[0], type(obj)) and isinstance(args[1], type(obj)):
-        count = obj.count(args[0]) if args[0] else len(obj) + 1
-        if len(args) > 2 and isinstance(args[2], int) and args[2] >= 0:
-            count = min(count, args[2])
-        if len(obj) + count * max(len(args[1]) - len(args[0]), 0) > MAX_ITEMS:
-            _refuse("str.replace")
-    if name == "extend" and isinstance(obj, list) and len(args) == 1:
-        items = list(args[0])
-        if len(obj) + len(items) > MAX_ITEMS:
-            _refuse("list.extend")
-        return obj.extend(items)
-    return getattr(obj, name)(*args, **kwargs)
+    before = len(a) if isinstance(a, list) else 0
+    result = _IN_PLACE[op](a, b)
+    if result is a and isinstance(a, list):  # grown in place: only what was added is new
+        charge_items(len(a) - before)
+        return a
+    return charge(result)
 
 
 def bounded_range(*args):
@@ -136,81 +165,39 @@ def bounded_range(*args):
 def numeric_sum(iterable, start=0):
     """sum() of numbers: adding up lists or strings with it would build them quadratically."""
     if not isinstance(start, (int, float)):
-        raise ScriptLimitExceeded("script refused: sum() adds numbers only")
-    return sum(iterable, start)
+        raise ScriptStop("script refused: sum() adds numbers only")
+    return charge(sum(iterable, start))
 
 
-# the names the rewritten code calls; they begin with "_", so no script can name them itself
-HELPERS = {"__rn_binop": binop, "__rn_in_place": in_place, "__rn_method": method, "__rn_sized": sized}
-BUILTINS = {"range": bounded_range, "sum": numeric_sum}
-
-_GUARDED_OPS = {ast.Mult: "*", ast.Add: "+", ast.Pow: "**", ast.LShift: "<<", ast.Mod: "%"}
-_GUARDED_METHODS = {"join", "replace", "extend"}
-
-
-def _call(name: str, *args, keywords=()):
-    return ast.Call(func=ast.Name(id=name, ctx=ast.Load()), args=list(args), keywords=list(keywords))
-
-
-class _Guard(ast.NodeTransformer):
-    """Routes the size-multiplying operations of a checked tree through the helpers."""
-
-    def visit_BinOp(self, node):
-        self.generic_visit(node)
-        op = _GUARDED_OPS.get(type(node.op))
-        if op is None:
-            return node
-        return ast.copy_location(_call("__rn_binop", ast.Constant(op), node.left, node.right), node)
-
-    def visit_AugAssign(self, node):
-        self.generic_visit(node)
-        op = _GUARDED_OPS.get(type(node.op))
-        if op is None:
-            return node
-        current = copy.deepcopy(node.target)
-        current.ctx = ast.Load()
-        value = _call("__rn_in_place", ast.Constant(op), current, node.value)
-        return ast.copy_location(ast.Assign(targets=[node.target], value=value), node)
-
-    def visit_Call(self, node):
-        self.generic_visit(node)
-        func = node.func
-        if isinstance(func, ast.Attribute) and func.attr in _GUARDED_METHODS:
-            return ast.copy_location(_call("__rn_method", func.value, ast.Constant(func.attr), *node.args,
-                                           keywords=node.keywords), node)
-        if isinstance(func, ast.Name) and func.id == "str" and node.args:
-            node.args[0] = _call("__rn_sized", node.args[0])
-        return node
-
-    def visit_FormattedValue(self, node):
-        self.generic_visit(node)
-        node.value = _call("__rn_sized", node.value)
-        return node
-
-
-def guarded(tree: ast.AST) -> ast.AST:
-    """The checked tree with its size-multiplying operations guarded."""
-    return ast.fix_missing_locations(_Guard().visit(tree))
-
-
-def within_steps(run):
-    """Runs `run()` (a script or condition compiled as SCRIPT_FILE), stopping it past
-    MAX_STEPS executed lines; other code it calls (helpers) is not counted."""
-    left = [MAX_STEPS]
+def within_limits(run):
+    """Runs `run()` (a script or condition compiled as SCRIPT_FILE) within one budget of
+    steps, time and built items; code it calls outside SCRIPT_FILE is not traced.
+    Nested evaluations (a condition evaluated by a helper) share the outer budget."""
+    if _BUDGET.get() is not None:
+        return run()
+    budget = Budget(deadline=time.perf_counter() + MAX_SECONDS)
 
     def count(frame, event, _arg):
         if event == "line":
-            left[0] -= 1
-            if left[0] < 0:
-                raise ScriptLimitExceeded(f"script stopped: more than {MAX_STEPS:,} steps")
+            budget.steps -= 1
+            if budget.steps < 0:
+                raise ScriptStop(f"script stopped: more than {MAX_STEPS:,} steps")
+            if time.perf_counter() > budget.deadline:
+                raise ScriptStop(f"script stopped: it ran more than {MAX_SECONDS:g} seconds")
         return count
 
     def enter(frame, _event, _arg):
         return count if frame.f_code.co_filename == SCRIPT_FILE else None
 
+    token = _BUDGET.set(budget)
     previous = sys.gettrace()
     sys.settrace(enter)
     try:
         return run()
+    except ScriptDenied as denied:
+        raise SandboxViolation(str(denied)) from None
+    except ScriptStop as stop:
+        raise ScriptLimitExceeded(str(stop)) from None
     finally:
         sys.settrace(previous)
+        _BUDGET.reset(token)

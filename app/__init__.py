@@ -4,20 +4,26 @@ import secrets
 from pathlib import Path
 
 from flask import Flask, request, session
+from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
 from app import config as config_module
-from app.extensions import babel, csrf, db, login, migrate
 
 MIGRATIONS = str(Path(__file__).resolve().parent.parent / "migrations")
 
 
 def create_app(config: dict | None = None) -> Flask:
+    # imported here, not at the top: `import app.workflow…` in a child process that checks
+    # a diagram (app/workflow/isolation.py) must not pull in the database layer
+    from app.extensions import babel, csrf, db, login, migrate
+
     app = Flask(__name__, instance_path=str(config_module.INSTANCE), instance_relative_config=False)
     app.config.update(config_module.from_environment())
     app.config.setdefault("PASSWORD_HASH_METHOD", "scrypt")
     app.config.update(config or {})
     _ensure_secret_key(app)
+    if app.config.get("PROXY_FIX_X_FOR"):  # request.remote_addr from the proxies' X-Forwarded-For
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["PROXY_FIX_X_FOR"])
     for folder in ("UPLOAD_FOLDER", "KEY_FOLDER", "BANK_OUTBOX"):
         os.makedirs(app.config[folder], exist_ok=True)
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///"):
@@ -37,6 +43,8 @@ def create_app(config: dict | None = None) -> Flask:
     from app.api import bp as api_bp
     from app.web import register_blueprints
     from app.web.errors import register_error_handlers
+    from app.web import request_input
+    from app.web import security_headers
     from app.cli import register_commands
 
     app.url_map.converters["int"] = BoundedInt
@@ -44,6 +52,8 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(api_bp)
     register_blueprints(app)
     register_error_handlers(app)
+    request_input.install(app)  # NUL, lone surrogates, deep JSON: refused where they enter
+    security_headers.install(app)  # CSP with nonces, no framing, nosniff, referrer, HSTS
     register_commands(app)
     _sqlite_pragmas(app)
     handlers.install()
@@ -101,6 +111,8 @@ def _sqlite_pragmas(app: Flask) -> None:
     if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         return
     from sqlalchemy import event
+
+    from app.extensions import db
 
     with app.app_context():
         @event.listens_for(db.engine, "connect")

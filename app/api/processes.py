@@ -14,7 +14,7 @@ from app.forms.processes import TerminateForm
 from app.models import HumanTask, ProcessDefinition, ProcessEvent, ProcessInstance, WorkflowTimer
 from app.models.workflow import INSTANCE_STATUSES
 from app.services import audit
-from app.workflow import definitions, migration, runtime
+from app.workflow import definitions, isolation, migration, runtime, xml_text
 from app.workflow.errors import WorkflowFailure
 
 
@@ -107,8 +107,8 @@ def retry_instance(instance_id):
     audit.record(g.api_user, "process.retry", "process_instance", instance.id)
     try:
         runtime.retry(instance, g.api_user)
-    except WorkflowFailure as failure:
-        raise ApiProblem(503, gettext("重试仍然失败：%(message)s", message=failure.message)) from None
+    except WorkflowFailure:  # logged by runtime.run_step; the reason is the instance's error_message
+        raise ApiProblem(503, gettext("重试仍然失败，原因见该实例的 error_message。")) from None
     return {"id": instance.id, "status": instance.status}
 
 
@@ -135,9 +135,13 @@ def deploy_definition():
     require("process.deploy")
     if request.mimetype not in ("application/xml", "text/xml", "application/octet-stream"):
         raise ApiProblem(415, gettext("请以 application/xml 提交BPMN文件"))
-    xml = request.get_data()
     try:
-        definition, created = definitions.deploy(xml, "deploy", actor=g.api_user)
+        xml = xml_text.decode(request.get_data())  # in the encoding its declaration names
+    except xml_text.XmlEncodingError as error:
+        message = gettext(error.message, **error.params)
+        raise ApiProblem(422, message, errors={"bpmn": message}) from None
+    try:
+        definition, created = isolation.deploy(xml, "deploy", actor=g.api_user)
     except definitions.DefinitionError as error:
         raise ApiProblem(422, gettext("流程图校验未通过：%(detail)s", detail=str(error.problems[0])),
                          errors=_problems_by_element(error.problems)) from None

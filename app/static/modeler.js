@@ -422,8 +422,11 @@
       event.target.blur();
     }
   });
-  root.querySelector("[data-action='validate']").addEventListener("click", validate);
-  root.querySelector("[data-action='tests']").addEventListener("click", runTests);
+  var validateButton = root.querySelector("[data-action='validate']");
+  if (validateButton) {  // an administrator only looks: no checking or running
+    validateButton.addEventListener("click", validate);
+    root.querySelector("[data-action='tests']").addEventListener("click", runTests);
+  }
   var publishButton = root.querySelector("[data-action='publish']");
   if (publishButton) {
     publishButton.addEventListener("click", function () {

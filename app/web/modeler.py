@@ -17,7 +17,7 @@ from app.services.access import may
 from app.services.i18n import N_
 from app.web.helpers import paginate, require
 from app.web.modeler_problems import problems_json
-from app.workflow import definitions, diagram_diff
+from app.workflow import definitions, diagram_diff, isolation
 from app.workflow.registry import REGISTRY
 
 bp = Blueprint("modeler", __name__, url_prefix="/modeler")
@@ -142,42 +142,41 @@ def _refuse(message: str):
 
 
 def _posted_xml() -> bytes:
-    """The diagram the editor sends: non-empty UTF-8 XML (deploy stores it as text)."""
+    """The diagram the editor sends, non-empty, read in the encoding its XML declaration
+    names and handed on as UTF-8 that says so (deploy stores it as text)."""
+    from app.workflow import xml_text
+
     xml = request.get_data()
     if not xml.strip():
         _refuse(gettext("没有收到流程图内容。"))
     try:
-        xml.decode("utf-8")
-    except UnicodeDecodeError:
-        _refuse(gettext("流程图须为 UTF-8 编码的 XML 文件。"))
-    return xml
+        return xml_text.decode(xml).encode("utf-8")
+    except xml_text.XmlEncodingError as error:
+        _refuse(gettext(error.message, **error.params))
 
 
 @bp.route("/<key>/validate", methods=["POST"])
 @login_required
 def validate(key: str):
-    """The checks deploy makes, without deploying: the editor marks what they name."""
-    require(VIEW)
+    """The checks deploy makes, without deploying: the editor marks what they name. The
+    diagram is not deployed yet, so it is read in a child process (isolation.py)."""
+    require(DEPLOY)
     _latest(key)
     xml = _posted_xml()
-    problems = definitions.validate(xml, f"{key}.bpmn")
+    problems = isolation.validate(xml.decode("utf-8"), f"{key}.bpmn")
     return jsonify(ok=not problems, problems=problems_json(problems, xml))
 
 
 @bp.route("/<key>/test-cases", methods=["POST"])
 @login_required
 def test_cases(key: str):
-    require(VIEW)
+    """运行用例: the process's cases against the diagram being edited, in a child process."""
+    require(DEPLOY)
     _latest(key)
     xml = _posted_xml()
-    try:
-        from app.workflow.testcases import run_cases  # optional: present once test cases exist
-    except ImportError:
-        return jsonify(available=False, results=[])
-    problems = definitions.validate(xml, f"{key}.bpmn")
+    problems, results = isolation.run_cases(xml.decode("utf-8"), key)
     if problems:  # cases cannot run a diagram that does not parse
         return jsonify(available=True, results=[], problems=problems_json(problems, xml))
-    results = run_cases(xml, key=key)
     return jsonify(available=bool(results), results=[
         {"name": r.name, "passed": bool(r.passed), "message": r.message or "", "element_id": r.element_id or None}
         for r in results])
@@ -191,7 +190,7 @@ def deploy(key: str):
     _latest(key)
     xml = _posted_xml()
     try:
-        definition, created = definitions.deploy(xml, "modeler", actor=current_user)
+        definition, created = isolation.deploy(xml.decode("utf-8"), "modeler", actor=current_user)
     except definitions.DefinitionError as error:
         db.session.rollback()
         return jsonify(ok=False, problems=problems_json(error.problems, xml)), 422

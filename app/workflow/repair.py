@@ -13,7 +13,7 @@ from app.models import HumanTask
 from app.models.types import utcnow
 from app.services.errors import Conflict, NotFound
 from app.services.i18n import N_
-from app.workflow import runtime
+from app.workflow import runtime, serializer
 from app.workflow.migration import task_label
 
 
@@ -48,7 +48,7 @@ def waiting_timers(workflow) -> list:
 
 
 def deadline_of(task):
-    return runtime.deadline_of(task.internal_data.get("event_value"))
+    return serializer.deadline_of(task.internal_data.get("event_value"))
 
 
 def fire_timer_now(instance, actor, spiff_task_id: str):

@@ -5,6 +5,7 @@ of the load time); the instance row already names its definition version, so the
 state leaves the spec out and loading takes it from the parsed-spec cache.
 """
 from contextvars import ContextVar
+from datetime import datetime
 from uuid import UUID
 
 from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter, WorkflowConverter
@@ -55,3 +56,16 @@ def loads(state: str, spec, subprocess_specs) -> BpmnWorkflow:
         _LOADING_SPECS.reset(token)
     workflow.script_engine = ENGINE
     return workflow
+
+
+def deadline_of(value) -> datetime | None:
+    """The deadline a waiting timer stores (its event value: an ISO instant, or a cycle
+    timer's {"next": …})."""
+    if isinstance(value, dict):
+        value = value.get("next")
+    if isinstance(value, str):
+        try:
+            return datetime.fromisoformat(value)
+        except ValueError:
+            return None
+    return value if isinstance(value, datetime) else None

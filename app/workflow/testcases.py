@@ -21,11 +21,13 @@ from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinitio
 from SpiffWorkflow.spiff.specs.event_definitions import MessageEventDefinition
 from SpiffWorkflow.util.task import TaskState
 
-from app.workflow import definitions
-from app.workflow.runtime import deadline_of
+from app.workflow import parsing
 from app.workflow.sandbox import SandboxScriptEngine
-from app.workflow.serializer import dumps, loads, new_workflow
+from app.workflow.serializer import deadline_of, dumps, loads, new_workflow
 from app.workflow.testcase_checks import CaseFailure, check_expectations, check_format, listing, ready_ids
+
+
+MAX_CALL_DEPTH = 20
 
 
 @dataclass
@@ -42,7 +44,10 @@ class CaseFileError(ValueError):
 
 
 def cases_path(key: str):
-    return definitions.PROCESSES_DIR / f"{key}.cases.json"
+    # imported here: the child process that runs cases (isolation.py) is handed them and
+    # must not load the database layer that definitions belongs to
+    from app.workflow.definitions import PROCESSES_DIR
+    return PROCESSES_DIR / f"{key}.cases.json"
 
 
 def cases_for(key: str) -> list[dict]:
@@ -64,8 +69,8 @@ def run_cases(xml: bytes | str, key: str | None = None, cases: list[dict] | None
     """Runs `cases` (default: the process's case file) against the diagram `xml`. A diagram
     that does not validate gives one failed result per problem, without running cases."""
     try:
-        parsed = definitions.parse(xml, f"{key or 'upload'}.bpmn")
-    except definitions.DefinitionError as error:
+        parsed = parsing.parse(xml, f"{key or 'upload'}.bpmn")
+    except parsing.DefinitionError as error:
         return [CaseResult(gettext("流程图校验"), False, p.message, p.element_id or None, []) for p in error.problems]
     return run_parsed(parsed, cases, key)
 
@@ -79,9 +84,9 @@ def run_parsed(parsed, cases: list[dict] | None = None, key: str | None = None) 
     return [run_case(parsed, case, number) for number, case in enumerate(cases, 1)]
 
 
-def deploy_problems(parsed, xml: str, file_name: str) -> list:
-    """The deploy gate: one definitions.Problem per failing case of the process."""
-    failed = [r for r in run_parsed(parsed) if not r.passed]
+def deploy_problems(parsed, xml: str, file_name: str, cases: list[dict] | None = None) -> list:
+    """The deploy gate: one parsing.Problem per failing case of the process."""
+    failed = [r for r in run_parsed(parsed, cases) if not r.passed]
     if not failed:
         return []
     tree = etree.fromstring(xml.encode("utf-8"), etree.XMLParser(resolve_entities=False, no_network=True))
@@ -90,7 +95,7 @@ def deploy_problems(parsed, xml: str, file_name: str) -> list:
         found = tree.xpath("//*[@id=$id]", id=element_id) if element_id else []
         return found[0].sourceline if found else None
 
-    return [definitions.Problem(file_name, r.element_id or "", line_of(r.element_id), r.message) for r in failed]
+    return [parsing.Problem(file_name, r.element_id or "", line_of(r.element_id), r.message) for r in failed]
 
 
 # ---- one case ---------------------------------------------------------------------------
@@ -139,6 +144,8 @@ class Run:
     ended: bool = False  # the process's own End ran (not the engine's silent stop)
 
     def record(self, task):
+        if task.workflow.depth > MAX_CALL_DEPTH:  # parsing refuses cycles; this bounds any other nesting
+            raise CaseFailure(gettext("调用活动嵌套超过 %(depth)d 层", depth=MAX_CALL_DEPTH), task.task_spec.bpmn_id)
         if task.state != TaskState.COMPLETED:
             return
         if task.task_spec.bpmn_id:
@@ -170,10 +177,13 @@ def run_case(parsed, case, number: int) -> CaseResult:
 
 
 def _start(run, data: dict):
-    run.workflow = new_workflow(run.parsed.spec, run.parsed.subprocess_specs)
-    run.workflow.script_engine = run.engine
-    run.workflow.task_tree.data.update(copy.deepcopy(data))
-    _engine(run, lambda wf: wf.do_engine_steps(did_complete_task=run.record))
+    def begin(_):
+        run.workflow = new_workflow(run.parsed.spec, run.parsed.subprocess_specs)
+        run.workflow.script_engine = run.engine
+        run.workflow.task_tree.data.update(copy.deepcopy(data))
+        run.workflow.do_engine_steps(did_complete_task=run.record)
+
+    _engine(run, begin)
 
 
 def _do_step(run, step: dict):
@@ -272,6 +282,8 @@ def _engine(run, step):
             raise stub_failure from None
         task = getattr(error, "task", None)
         element = task.task_spec.bpmn_id if task is not None else None
+        if _find(error, RecursionError) is not None:  # SpiffWorkflow unfolds a loop with no way out without end
+            raise CaseFailure(gettext("流程无法展开：有首尾相连、没有出口的循环（如脚本任务互相连接）"), element) from None
         raise CaseFailure(gettext("在 %(element)s 执行出错：%(error)s", element=element or "-",
                                   error=str(error).split("\n")[0] or error.__class__.__name__), element) from None
     if run.workflow.is_completed() and not run.ended:

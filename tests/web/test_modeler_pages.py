@@ -56,7 +56,8 @@ def test_admins_may_look_but_not_deploy(client, world):
     log_in(client, world.admin())
     assert client.get("/modeler/").status_code == 200
     html = client.get("/modeler/resignation/edit").get_data(as_text=True)
-    assert 'data-action="publish"' not in html and "只有业务分析员可以发布新版本" in html
+    assert 'data-action="publish"' not in html and "只有业务分析员可以校验、运行测试用例和发布新版本" in html
+    assert 'data-action="validate"' not in html and 'data-action="tests"' not in html
     response = post_xml(client, "/modeler/resignation/deploy", RESIGNATION.replace('"PT24H"', '"PT48H"'),
                         csrf_from(html))
     assert response.status_code == 403

@@ -9,6 +9,7 @@ from app.handlers import install
 from app.models import ProcessDefinition
 from app.services import roles
 from app.workflow import definitions, testcases
+from app.workflow import isolation
 from app.workflow.testcases import cases_for, run_cases
 from tests.support.factories import auth, token
 from tests.workflow.conftest import fixture_xml
@@ -207,7 +208,7 @@ def test_a_changed_waiting_period_still_deploys(client, analyst):
 def test_deploy_raises_one_problem_per_failing_case(app):
     changed = RESIGNATION.replace('cancelActivity="false"', 'cancelActivity="true"')  # the timer withdraws 解聘待确认
     with pytest.raises(definitions.DefinitionError) as raised:
-        definitions.deploy(changed, "deploy")
+        isolation.deploy(changed, "deploy")
     problems = raised.value.problems
     assert len(problems) == 2
     assert all(p.file == "deploy" and p.element_id == "enterprise_agree" and p.line for p in problems)

@@ -11,9 +11,12 @@ from app.extensions import db
 from app.forms.payroll import BatchForm, DraftForm, LineForm, SettlementDayForm, SummaryForm
 from app.forms.tasks import SignatureForm
 from app.models import BankBatch, PayrollDraft, Project
-from app.services import audit, bank, bank_receipts, roles
+from app.services import audit, bank, bank_receipts, bank_settlement, bank_status_report, roles
 from app.services import payroll as service
 from app.services import payroll_batch as batch_service
+from app.workflow.errors import WorkflowFailure
+
+XML_TYPES = ("application/xml", "text/xml")  # a receipt as ISO 20022 pain.002
 
 
 def _project(pid: int) -> Project:
@@ -160,34 +163,45 @@ def summary_pdf(batch_id):
           responses={201: {"status": "string"}, 404: None, 409: None, 422: None, 503: None})
 def sign(batch_id, form):
     batch = _batch_for_gc(batch_id)
-    batch_service.sign(g.api_user, batch, form.certificate.data.read(), form.password.data)
+    try:
+        batch_service.sign(g.api_user, batch, form.certificate.data.read(), form.password.data)
+    except WorkflowFailure:  # logged, and kept on the instance for an administrator to retry
+        raise ApiProblem(503, gettext("签署已完成，但推送银行时出错，管理员将尽快处理")) from None
     db.session.refresh(batch)
     return _batch_json(batch), 201
 
 
 @endpoint(bp, "/bank-batches/<int:batch_id>/follow-up", "POST",
-          summary="A follow-up batch re-sending the lines the bank could not pay (GC PM)", tag="payroll",
+          summary="【重新发送】: a follow-up batch of the lines the bank last said failed and no batch re-sent "
+                  "(GC PM); none → 409", tag="payroll",
           responses={201: {"id": "integer", "batch_no": "string"}, 403: None, 404: None, 409: None})
 def follow_up(batch_id):
     batch = _batch_for_gc(batch_id)
-    follow = batch_service.follow_up(g.api_user, batch)
+    follow = bank_settlement.follow_up(g.api_user, batch)
     db.session.commit()
     return _batch_json(follow), 201
 
 
 @endpoint(bp, "/bank/receipts", "POST", auth=False,
-          summary="The bank's receipt (HMAC-SHA256 of the body in X-Bank-Signature): lines paid or failed",
-          tag="payroll", responses={200: {"status": "string"}, 400: None, 401: None, 404: None, 409: None})
+          summary="The bank's receipt, JSON or ISO 20022 pain.002 (application/xml), HMAC-SHA256 of the body in "
+                  "X-Bank-Signature: lines paid or failed. A receipt_id seen before changes nothing (200); "
+                  "a paid line is final (409)",
+          tag="payroll", responses={200: {"batch_no": "string", "status": "string"}, 400: None, 401: None,
+                                    404: None, 409: None, 422: None})
 def bank_receipt():
     body = request.get_data(cache=False)
     key = current_app.config.get("BANK_HMAC_KEY") or ""
     if not bank.verify_receipt_signature(body, request.headers.get(bank.SIGNATURE_HEADER), key.encode()):
         raise ApiProblem(401, gettext("回执签名无效"))
+    parse = bank_status_report.parse_status_report if request.mimetype in XML_TYPES else bank_receipts.parse_receipt
     try:
-        receipt = bank_receipts.parse_receipt(body)
-    except ValueError as error:
-        raise ApiProblem(400, gettext("回执格式错误"), errors={"body": str(error)[:200]}) from None
-    batch = batch_service.record_receipt(receipt)
+        receipt = parse(body)
+    except bank_receipts.InvalidReceipt as error:
+        if error.field == "body":
+            raise ApiProblem(400, gettext("回执格式错误"), errors={"body": str(error)}) from None
+        raise ApiProblem(422, gettext("回执缺少字段或字段无效：%(field)s", field=error.field),
+                         errors={error.field: str(error)}) from None
+    batch = bank_settlement.record_receipt(receipt)
     db.session.commit()
     return {"batch_no": batch.batch_no, "status": batch.status}
 

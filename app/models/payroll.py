@@ -89,3 +89,18 @@ class PayrollLine(db.Model):
 
     draft = db.relationship("PayrollDraft", back_populates="lines")
     person = db.relationship("Person")
+
+
+class BankReceipt(db.Model):
+    """A receipt the bank sent, kept by the bank's own id: the unique key is what makes
+    a replayed receipt (or two copies arriving at once) change nothing the second time."""
+
+    __tablename__ = "bank_receipt"
+
+    id = db.Column(db.Integer, primary_key=True)
+    receipt_id = db.Column(db.String(35), nullable=False, unique=True)  # JSON receipt_id, or pain.002 MsgId
+    batch_id = db.Column(db.Integer, db.ForeignKey("bank_batch.id"), nullable=False, index=True)
+    kind = db.Column(db.String(8), nullable=False)  # json | pain.002
+    received_at = db.Column(UTCDateTime, nullable=False, default=utcnow)
+
+    batch = db.relationship("BankBatch")

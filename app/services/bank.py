@@ -1,6 +1,7 @@
 """The bank side of payroll (DOMAIN §8): the transfer instruction file and the signature
 both directions carry. Pushing the file with the signed summary PDF to the project's
-bank is bank_gateways.py; the bank's signed receipts are bank_receipts.py.
+bank is bank_gateways.py; the bank's signed receipts are read by bank_receipts.py (JSON)
+and bank_status_report.py (pain.002) and recorded by bank_settlement.py.
 
 The instruction is an ISO 20022 pain.001.001.03 credit transfer: one debit from the
 project's 农民工工资专用账户, one credit per worker's card. Chinese accounts are not
@@ -11,6 +12,7 @@ under the shared key, sent as ``X-Bank-Signature: sha256=<hex>``.
 """
 import hashlib
 import hmac
+import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal, InvalidOperation
@@ -63,6 +65,12 @@ def message_id_for(batch_no: str, attempt: int = 1) -> str:
     """MsgId of a batch: the batch number, suffixed for follow-ups so the bank's
     duplicate check never swallows a re-send."""
     return batch_no if attempt <= 1 else f"{batch_no}-R{attempt}"
+
+
+def batch_no_of(message_id: str) -> str:
+    """The batch number a MsgId was made from (message_id_for in reverse): a pain.002
+    names only the message it answers."""
+    return re.sub(r"-R[0-9]+$", "", message_id)
 
 
 def format_fen(fen: int) -> str:

@@ -1,8 +1,12 @@
 """Pushing a payroll batch to the project's bank: the pain.001 instruction and the summary
 PDF with both signatures, into an outbox folder the bank's client collects, or POSTed to
-the bank with the body's HMAC (app/services/bank.py)."""
+the bank with the body's HMAC (app/services/bank.py).
+
+A BankPushError's text is a sentence fit for an administrator's screen: it names the
+batch, never a server path or an exception's repr. Those details go to the log."""
 import ipaddress
 import json
+import logging
 import os
 import re
 import secrets
@@ -16,6 +20,8 @@ from typing import Protocol
 from urllib.parse import urlsplit
 
 from app.services.bank import SIGNATURE_HEADER, sign
+
+log = logging.getLogger(__name__)
 
 # Message ids name outbox folders and uploaded files: keep them path-safe.
 _SAFE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,34}")
@@ -46,7 +52,7 @@ class Gateway(Protocol):
 
 def _file_stem(files: PushFiles) -> str:
     if not _SAFE_ID.fullmatch(files.message_id):
-        raise ValueError(f"message id {files.message_id!r} must be 1-35 letters, digits, '-' or '_'")
+        raise ValueError("a message id must be 1-35 letters, digits, '-' or '_'")
     return files.message_id
 
 
@@ -59,15 +65,25 @@ class OutboxGateway:
 
     def push(self, batch_files: PushFiles) -> PushResult:
         stem = _file_stem(batch_files)
-        self.folder.mkdir(parents=True, exist_ok=True)
         target = self.folder / stem
         wanted = {stem + ".xml": batch_files.xml, stem + ".pdf": batch_files.pdf}
-        if target.exists():
-            # A retry after a failed commit finds its own files: same bytes are a success.
-            if all((target / name).is_file() and (target / name).read_bytes() == data for name, data in wanted.items()):
-                return PushResult(message_id=stem, location=str(target))
-            raise BankPushError(f"batch {stem} is already in the outbox at {target}, with other content")
-        staging = Path(tempfile.mkdtemp(prefix=f".{stem}.", dir=self.folder))
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            if target.exists():
+                # A retry after a failed commit finds its own files: same bytes are a success.
+                if all((target / name).is_file() and (target / name).read_bytes() == data
+                       for name, data in wanted.items()):
+                    return PushResult(message_id=stem, location=str(target))
+                log.error("bank outbox %s already holds batch %s with other content", target, stem)
+                raise BankPushError(f"batch {stem} is already in the outbox, with other content")
+            self._write(target, wanted)
+        except OSError as exc:
+            log.error("could not write batch %s to the bank outbox %s: %s", stem, self.folder, exc)
+            raise BankPushError(f"could not write batch {stem} to the outbox") from exc
+        return PushResult(message_id=stem, location=str(target))
+
+    def _write(self, target: Path, wanted: dict[str, bytes]) -> None:
+        staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=self.folder))
         try:
             for name, data in wanted.items():
                 with open(staging / name, "wb") as out:
@@ -77,10 +93,9 @@ class OutboxGateway:
             staging.chmod(0o750)  # mkdtemp's 0700 would hide it from the bank client's group
             os.rename(staging, target)  # fails rather than merges if the target appeared
             _fsync_folder(self.folder)  # so the rename itself survives a crash
-        except OSError as exc:
+        except OSError:
             shutil.rmtree(staging, ignore_errors=True)
-            raise BankPushError(f"could not write batch {stem} to the outbox: {exc}") from exc
-        return PushResult(message_id=stem, location=str(target))
+            raise
 
 
 def _fsync_folder(folder: Path) -> None:
@@ -119,12 +134,14 @@ class HttpGateway:
             with self._opener.open(request, timeout=self.timeout) as response:
                 reply = response.read(64 * 1024)
         except urllib.error.HTTPError as exc:
-            raise BankPushError(f"the bank refused batch {stem}: HTTP {exc.code} {exc.reason}") from exc
+            log.error("the bank at %s refused batch %s: HTTP %s %s", self.url, stem, exc.code, exc.reason)
+            raise BankPushError(f"the bank refused batch {stem}: HTTP {exc.code}") from exc
         except (urllib.error.URLError, TimeoutError, OSError) as exc:
             reason = getattr(exc, "reason", exc)
+            log.error("pushing batch %s to the bank at %s failed: %r", stem, self.url, reason)
             if isinstance(reason, TimeoutError):
                 raise BankPushError(f"the bank did not answer within {self.timeout}s for batch {stem}") from exc
-            raise BankPushError(f"the bank at {self.url} is unreachable: {reason}") from exc
+            raise BankPushError(f"the bank is unreachable for batch {stem}") from exc
         return PushResult(message_id=stem, location=self.url, bank_reference=_reference(reply))
 
 

@@ -1,6 +1,6 @@
 """Payroll (DOMAIN §8), second half: 【生成汇总表】 with the summary PDF, the two
-signatures (the GC PM's, then the GC enterprise's), the push to the bank, the bank's
-receipt, and a follow-up batch for lines the bank could not pay.
+signatures (the GC PM's, then the GC enterprise's) and the push to the bank. The bank's
+receipts and the follow-up batch for lines it could not pay are bank_settlement.py.
 
 The steps after the summary run in processes/payroll_batch.bpmn (one instance per
 batch): each signature completes its user task; the flow then checks the signatures
@@ -17,8 +17,8 @@ from sqlalchemy import select
 from app.extensions import db
 from app.models import Allocation, BankBatch, Enterprise, HumanTask, PayrollDraft, PayrollLine, User
 from app.models.types import utcnow
-from app.services import audit, bank, bank_gateways, bank_receipts, payroll_pdf, roles, signing
-from app.services.errors import Conflict, Forbidden, NotFound, RuleViolation
+from app.services import audit, bank, bank_gateways, payroll_pdf, roles, signing
+from app.services.errors import Conflict, Forbidden, RuleViolation
 from app.services.calendar import today_in_shanghai
 from app.services.i18n import N_
 from app.services.job_types import job_type_name
@@ -39,9 +39,6 @@ ENTERPRISE_SIGNS_NOW = N_("项目经理已签署，现在应由施工总包企�
 NOT_A_SIGNER = N_("您不是该批次的签署人")
 NO_ID_NUMBER = N_("您的个人信息尚未核验，不能签署")
 SIGNATURES_INVALID = N_("汇总表的签名未通过校验，不能推送银行")
-RECEIPT_UNKNOWN = N_("回执对应的批次不存在")
-NOTHING_FAILED = N_("该批次没有支付失败的人员")
-NOT_PUSHED = N_("该批次尚未推送银行")
 
 log = logging.getLogger(__name__)
 
@@ -115,6 +112,24 @@ def make_summary_file(batch_id: int) -> BankBatch:
     return batch
 
 
+UNPUSHED = ("summarized", "pm_signed", "signed")
+
+
+def withdraw_summary(batch_id: int, actor, reason: str) -> BankBatch | None:
+    """An administrator terminated the signing flow (app/handlers/terminations.py) before
+    the push: the summary file and its signatures are void and the batch is open again,
+    so 【生成汇总表】 makes a new file and starts a new flow. A batch already pushed is
+    left as it is: the bank has the file, and its receipt settles the batch."""
+    batch = db.session.get(BankBatch, batch_id)
+    if batch is None or batch.status not in UNPUSHED:
+        log.info("bank batch %s not awaiting signatures at termination; left as it is", batch_id)
+        return batch
+    batch.status, batch.document, batch.summarized_at, batch.pay_date = "open", None, None, None
+    batch.pm_signed_at = batch.pm_signed_by_id = batch.enterprise_signed_at = batch.enterprise_signed_by_id = None
+    audit.record(actor, "payroll.summary_withdrawn", "bank_batch", batch.id, reason=reason)
+    return batch
+
+
 def render(batch) -> bytes:
     project, gc = batch.project, _gc(batch)
     employers = {d.id: d.enterprise.name for d in batch.drafts}
@@ -156,7 +171,9 @@ _SIGNATURE_STATE = ("document", "status", "pm_signed_at", "pm_signed_by_id",
 
 def sign(actor, batch, pkcs12: bytes, password: str) -> BankBatch:
     """【去签署】 by whoever's turn it is: the GC PM, then the GC's legal representative.
-    The certificate and password are used for this call only."""
+    The certificate and password are used for this call only. A signer who has signed
+    already, or a batch past signing, is a conflict (409); the wrong signer for this
+    step or the wrong certificate is refused (422)."""
     step = _open_step(batch)
     gc = _gc(batch)
     if step is None:
@@ -169,6 +186,8 @@ def sign(actor, batch, pkcs12: bytes, password: str) -> BankBatch:
         field, expected = PM_FIELD, actor.person.id_number
     else:
         if not is_legal_rep(actor, gc.id):
+            if actor.id == batch.pm_signed_by_id:
+                raise Conflict(ENTERPRISE_SIGNS_NOW, field="certificate")  # the PM again: signed already
             raise RuleViolation(ENTERPRISE_SIGNS_NOW if is_gc_pm(actor, batch.project) else NOT_A_SIGNER,
                                 field="certificate")
         field, expected = ENTERPRISE_FIELD, gc.uscc
@@ -216,7 +235,7 @@ def check_signatures(batch_id: int, required: int) -> signing.Report:
     return report
 
 
-# --- 推送银行 and the receipt -------------------------------------------------------------------
+# --- 推送银行 ---------------------------------------------------------------------------------
 
 def push(batch_id: int) -> bank_gateways.PushResult:
     """Both signatures valid → the pain.001 file and the signed PDF go to the bank."""
@@ -236,61 +255,6 @@ def push(batch_id: int) -> bank_gateways.PushResult:
     batch.status, batch.pushed_at = "pushed", utcnow()
     audit.record(None, "payroll.push", "bank_batch", batch.id, message_id=message_id, location=result.location)
     return result
-
-
-def record_receipt(receipt: bank_receipts.Receipt) -> BankBatch:
-    """The bank's receipt marks each named line paid or failed (idempotent)."""
-    batch = db.session.scalar(select(BankBatch).where(BankBatch.batch_no == receipt.batch_no))
-    if batch is None or receipt.message_id != bank.message_id_for(batch.batch_no, batch.attempt):
-        raise NotFound(RECEIPT_UNKNOWN)
-    if batch.status not in ("pushed", "paid", "partially_paid"):
-        raise Conflict(NOT_PUSHED)
-    lines = {str(line.id): line for line in _lines(batch)}
-    for item in receipt.lines:
-        line = lines.get(item.end_to_end_id)
-        if line is None:
-            raise RuleViolation(RECEIPT_UNKNOWN, field="lines")
-        line.pay_status, line.pay_failure_reason = item.status, (item.reason or None if item.status == "failed" else None)
-    paid = [line for line in lines.values() if line.net_fen > 0]
-    batch.status = "paid" if all(line.pay_status == "paid" for line in paid) else "partially_paid"
-    audit.record(None, "payroll.receipt", "bank_batch", batch.id, status=batch.status,
-                 failed=sum(1 for line in paid if line.pay_status == "failed"))
-    return batch
-
-
-def follow_up(actor, batch) -> BankBatch:
-    """Failed lines, after the workers fixed their cards, into a new batch of the same
-    month (attempt + 1): already reviewed, so its drafts start approved."""
-    _require_gc_pm(actor, batch.project)
-    failed = [line for line in _lines(batch) if line.pay_status == "failed" and line.resent_in_batch_id is None]
-    if not failed:
-        raise Conflict(NOTHING_FAILED)
-    attempt = (db.session.scalar(select(BankBatch.attempt).where(
-        BankBatch.project_id == batch.project_id, BankBatch.pay_month == batch.pay_month)
-        .order_by(BankBatch.attempt.desc()).limit(1)) or 1) + 1
-    root = batch.batch_no.rsplit("-", 1)[0]
-    follow = BankBatch(project_id=batch.project_id, pay_month=batch.pay_month, attempt=attempt, parent_id=batch.id,
-                       batch_no=f"{root}-{attempt}", status="open", period_start=batch.period_start,
-                       period_end=batch.period_end, created_by_id=actor.id)
-    db.session.add(follow)
-    db.session.flush()
-    by_draft: dict[int, PayrollDraft] = {}
-    for line in failed:
-        old = line.draft
-        draft = by_draft.get(old.enterprise_id)
-        if draft is None:
-            draft = by_draft[old.enterprise_id] = PayrollDraft(
-                batch_id=follow.id, project_id=old.project_id, enterprise_id=old.enterprise_id, status="approved",
-                created_by_id=actor.id, submitted_at=utcnow(), approved_at=utcnow())
-            db.session.add(draft)
-            db.session.flush()
-        db.session.add(PayrollLine(draft_id=draft.id, person_id=line.person_id, days=line.days,
-                                   gross_fen=line.gross_fen, deductions_fen=line.deductions_fen, net_fen=line.net_fen))
-        line.resent_in_batch_id = follow.id
-    db.session.flush()
-    db.session.expire(follow, ["drafts"])
-    audit.record(actor, "payroll.follow_up", "bank_batch", follow.id, parent=batch.id, lines=len(failed))
-    return follow
 
 
 def wage_lines(person) -> list[PayrollLine]:

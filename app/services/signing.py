@@ -14,7 +14,8 @@ Rules kept here:
 - A signer's certificate must chain to a configured trust root and its subject must
   carry the expected identity (``serialNumber``, or ``organizationIdentifier`` for a
   legal person; an ETSI semantics prefix such as ``NTRCN-`` is accepted); otherwise
-  the call is refused with a RuleViolation on the field "certificate".
+  the call is refused with a RuleViolation on the field "certificate". A subject with
+  several values of either attribute names no one holder and is refused too.
 - Validation never touches the network (no fetching of CRLs, OCSP or certificates).
 """
 import asyncio
@@ -55,6 +56,7 @@ NOT_PKCS12 = N_("上传的文件不是含私钥的PKCS#12数字证书（.p12/.pf
 BAD_PASSWORD = N_("数字证书密码不正确")
 UNTRUSTED = N_("数字证书不是受信任的认证机构签发的，或已过期")
 WRONG_HOLDER = N_("数字证书的持有人与签署人不符")
+SEVERAL_IDENTITIES = N_("数字证书的主题含有多个证件号码（serialNumber 或 organizationIdentifier），无法确定持有人")
 ALREADY_SIGNED = N_("该签名栏已经签署")
 
 # Problem codes of a Report, for the caller to log or map to a message.
@@ -134,6 +136,8 @@ def sign(pdf: bytes, field_name: str, pkcs12: bytes, password: str,
          expected_serial: str, trust_roots: list[bytes]) -> bytes:
     """Sign `pdf` into the field `field_name` as an incremental update; return the new file."""
     key, cert, chain = _load_pkcs12(pkcs12, password)
+    if _several_identities(cert):
+        raise RuleViolation(SEVERAL_IDENTITIES, field="certificate")
     if not _holds_identity(cert, expected_serial):
         raise RuleViolation(WRONG_HOLDER, field="certificate")
     _require_trusted(cert, chain, trust_roots)
@@ -235,12 +239,33 @@ def _load_pkcs12(data: bytes, password: str):
             [translate_pyca_cryptography_cert_to_asn1(c) for c in others])
 
 
+_IDENTITY_ATTRIBUTES = ("serial_number", "organization_identifier")
+
+
+def _identities(cert: asn1_x509.Certificate) -> dict[str, list[str]]:
+    """Every serialNumber and organizationIdentifier value of the subject, read from each
+    attribute of each RDN (a multi-valued RDN included), not from a merged summary."""
+    found = {attr: [] for attr in _IDENTITY_ATTRIBUTES}
+    for rdn in cert.subject.chosen:
+        for attribute in rdn:
+            kind = attribute["type"].native
+            if kind in found:
+                found[kind].append(str(attribute["value"].native))
+    return found
+
+
+def _several_identities(cert: asn1_x509.Certificate) -> bool:
+    # A second serialNumber would let one certificate match two people: the one that
+    # matches proves nothing.
+    return any(len(values) > 1 for values in _identities(cert).values())
+
+
 def _holds_identity(cert: asn1_x509.Certificate, expected: str) -> bool:
-    subject = cert.subject.native
+    if _several_identities(cert):
+        return False
     wanted = expected.strip().upper()
-    for attr in ("serial_number", "organization_identifier"):
-        values = subject.get(attr) or []
-        for value in [values] if isinstance(values, str) else values:
+    for values in _identities(cert).values():
+        for value in values:
             value = value.strip().upper()
             if value == wanted or _ETSI_PREFIX.sub("", value) == wanted:
                 return True

@@ -18,7 +18,7 @@ from app.forms.payroll import SummaryForm
 from app.services.calendar import today_in_shanghai
 from app.forms.tasks import SignatureForm
 from app.models import BankBatch, PayrollDraft, PayrollLine, User
-from app.services import audit
+from app.services import audit, bank_settlement
 from app.services import payroll as service
 from app.services import payroll_batch as batch_service
 from app.services.errors import DomainError, Forbidden
@@ -77,12 +77,6 @@ def _draft_rows(batch) -> list[dict]:
     return rows
 
 
-def _unresent_failures(batch) -> int:
-    return db.session.scalar(select(func.count(PayrollLine.id)).join(PayrollDraft).where(
-        PayrollDraft.batch_id == batch.id, PayrollLine.pay_status == "failed",
-        PayrollLine.resent_in_batch_id.is_(None))) or 0
-
-
 def _results_page(batch):
     """The lines with the bank's answer, failures first, a page at a time."""
     query = (select(PayrollLine).join(PayrollDraft).where(PayrollDraft.batch_id == batch.id)
@@ -109,7 +103,7 @@ def batch(batch_id: int):
         total_net=yuan(sum(r["net_fen"] for r in drafts)),
         people=sum(r["people"] for r in drafts),
         results=_results_page(batch) if batch.status in PUSHED else None, pushed=batch.status in PUSHED,
-        resendable=_unresent_failures(batch) if batch.status in PUSHED else 0,
+        resendable=len(bank_settlement.resendable_lines(batch.id)) if batch.status in PUSHED else 0,
         parent=db.session.get(BankBatch, batch.parent_id) if batch.parent_id else None, follow_ups=follow_ups,
         has_document=batch.summarized_at is not None, today=today_in_shanghai(),
         pay_date_max=today_in_shanghai() + timedelta(days=batch_service.PAY_DATE_WINDOW))
@@ -160,12 +154,13 @@ def summary_pdf(batch_id: int):
 @bp.route("/<int:batch_id>/follow-up", methods=["POST"])
 @login_required
 def follow_up(batch_id: int):
-    """【重新发送】: the lines the bank could not pay, in a new batch of the same month."""
+    """【重新发送】: the lines the bank last said failed and no batch re-sent, in a new batch
+    of the same month; with none, the service refuses and the page says why."""
     batch = batch_or_deny(batch_id)
     if not service.is_gc_pm(current_user, batch.project):
         abort(403)
     try:
-        follow = batch_service.follow_up(current_user, batch)
+        follow = bank_settlement.follow_up(current_user, batch)
         db.session.commit()
     except DomainError as error:
         db.session.rollback()

@@ -114,7 +114,8 @@ def test_the_whole_payroll_to_the_bank_and_back(client, s, app):
     assert upload(client, legal, batch_id, enterprise_cert).status_code == 422  # the PM signs first
     signed = upload(client, gc_pm, batch_id, pm_cert)
     assert signed.status_code == 201 and signed.get_json()["status"] == "pm_signed"
-    assert upload(client, gc_pm, batch_id, pm_cert).status_code == 422  # now it is the enterprise's turn
+    again = upload(client, gc_pm, batch_id, pm_cert)  # the PM has signed already: the enterprise's turn
+    assert again.status_code == 409 and again.get_json()["detail"] == "项目经理已签署，现在应由施工总包企业签署"
     assert upload(client, legal, batch_id, pm_cert).status_code == 422  # the PM's certificate for the enterprise
     done = upload(client, legal, batch_id, enterprise_cert)
     assert done.status_code == 201, done.get_json()
@@ -139,7 +140,7 @@ def test_the_whole_payroll_to_the_bank_and_back(client, s, app):
 
     ids = [e.text for e in tree.iterfind(".//p:CdtTrfTxInf/p:PmtId/p:EndToEndId", ns)]
     batch_no = tree.findtext(".//p:GrpHdr/p:MsgId", namespaces=ns)
-    receipt = json.dumps({"batch_no": batch_no, "message_id": batch_no, "lines": [
+    receipt = json.dumps({"receipt_id": "RCPT-0001", "batch_no": batch_no, "message_id": batch_no, "lines": [
         {"end_to_end_id": ids[0], "status": "paid"},
         {"end_to_end_id": ids[1], "status": "failed", "reason": "账户已销户"}]}).encode()
     assert client.post("/api/v1/bank/receipts", data=receipt, content_type="application/json",
@@ -161,6 +162,7 @@ def test_the_whole_payroll_to_the_bank_and_back(client, s, app):
     assert call(client, "post", f"/api/v1/bank-batches/{follow_id}/summary", gc_pm).status_code == 201
     assert upload(client, gc_pm, follow_id, pm_cert).status_code == 201
     assert upload(client, legal, follow_id, enterprise_cert).get_json()["status"] == "pushed"
+    assert upload(client, legal, follow_id, enterprise_cert).status_code == 409  # past signing
     follow_no = follow.get_json()["batch_no"]
     [resent_folder] = [p for p in Path(app.config["BANK_OUTBOX"]).iterdir() if p.name.startswith(follow_no)]
     resent = etree.fromstring(next(resent_folder.glob("*.xml")).read_bytes())
@@ -198,3 +200,27 @@ def test_untrusted_certificates_and_a_changed_file_are_refused(client, s):
     db.session.expire_all()
     document = db.session.get(BankBatch, batch_id).document
     assert [sig.field_name for sig in PdfFileReader(io.BytesIO(document)).embedded_signatures] == [PM_SIGNATURE_FIELD]
+
+
+def test_a_push_that_fails_is_503_in_a_sentence(client, s, app, tmp_path):
+    """The outbox cannot be written: the signature is kept, the caller is told in words,
+    and the folder's path is only in the log."""
+    gc_pm, legal = token(client, s.gc.pm), token(client, s.gc.enterprise.legal_rep)
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_bytes(b"")
+    app.config["BANK_OUTBOX"] = str(blocker / "outbox")
+    batch_id = approved_batch(client, s)
+    assert call(client, "post", f"/api/v1/bank-batches/{batch_id}/summary", gc_pm).status_code == 201
+    assert upload(client, gc_pm, batch_id, demo_ca.issue_person(
+        s.ca, s.gc.pm_person.name, s.gc.pm_person.id_number, PASSWORD)).status_code == 201
+    failed = upload(client, legal, batch_id, demo_ca.issue_enterprise(
+        s.ca, s.gc.enterprise.name, s.gc.enterprise.uscc, PASSWORD))
+    assert failed.status_code == 503 and failed.mimetype == "application/problem+json"
+    detail = failed.get_json()["detail"]
+    assert detail == "签署已完成，但推送银行时出错，管理员将尽快处理"
+    assert str(tmp_path) not in failed.get_data(as_text=True)
+    assert call(client, "get", f"/api/v1/bank-batches/{batch_id}", gc_pm).get_json()["status"] == "signed"
+    from app.extensions import db
+    from app.models import BankBatch, ProcessInstance
+    instance = db.session.get(ProcessInstance, db.session.get(BankBatch, batch_id).process_instance_id)
+    assert instance.status == "error" and str(tmp_path) not in instance.error_message

@@ -16,8 +16,7 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import BankBatch
-from app.services import bank, bank_receipts, demo_ca, signing
-from app.services import payroll_batch as batch_service
+from app.services import bank, bank_receipts, bank_settlement, demo_ca, signing
 from tests.browser.steps.session import log_in_as
 from tests.browser.test_onsite import read
 from tests.services.test_payroll_drafts import sign_ins, with_card
@@ -170,7 +169,8 @@ def test_gc_pm_drafts_reviews_summarizes_and_signs_then_the_enterprise_signs(wor
     # The bank pays one and fails the other; the worker's phone shows the 工资条.
     batch = db.session.get(BankBatch, batch_id)
     lines = {line.person_id: line for d in batch.drafts for line in d.lines}
-    batch_service.record_receipt(bank_receipts.Receipt(batch.batch_no, bank.message_id_for(batch.batch_no, batch.attempt), (
+    bank_settlement.record_receipt(bank_receipts.Receipt(
+        "RCPT-1", batch.batch_no, bank.message_id_for(batch.batch_no, batch.attempt), (
         bank_receipts.ReceiptLine(str(lines[workers[0].id].id), "paid"),
         bank_receipts.ReceiptLine(str(lines[workers[1].id].id), "failed", "账户已销户"))))
     db.session.commit()

@@ -1,4 +1,5 @@
 import json
+import logging
 import socket
 import threading
 from dataclasses import replace
@@ -100,6 +101,8 @@ def test_chinese_names_survive_as_utf8():
 def test_follow_up_batches_get_their_own_message_id():
     assert bank.message_id_for("PB1", 1) == "PB1"
     assert bank.message_id_for("PB1", 2) == "PB1-R2"
+    for batch_no, attempt in (("PB1", 1), ("P7-202611-2", 2), ("P7-202611-12", 12)):
+        assert bank.batch_no_of(bank.message_id_for(batch_no, attempt)) == batch_no
     xml = credit_transfer_xml(transfer(message_id=bank.message_id_for("PB31011520240501", 3)))
     assert xpath(xml, "//p:MsgId/text()") == ["PB31011520240501-R3"]
 
@@ -208,6 +211,18 @@ def test_outbox_gateway_never_overwrites_a_pushed_batch(tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["PB31011520240501", "PB31011520240501-R2"]
 
 
+def test_an_outbox_that_cannot_be_written_says_so_without_its_path(tmp_path, caplog, monkeypatch):
+    # Alembic's fileConfig (migrations/env.py), run in-process by the test database's
+    # `db upgrade`, disables loggers that already exist: this one must speak here.
+    monkeypatch.setattr(logging.getLogger("app.services.bank_gateways"), "disabled", False)
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_bytes(b"")  # a file where the outbox folder should be
+    with pytest.raises(BankPushError) as refused:
+        OutboxGateway(blocker / "outbox").push(files())
+    assert str(refused.value) == "could not write batch PB31011520240501 to the outbox"
+    assert str(tmp_path) in caplog.text  # the administrator finds the path in the log
+
+
 @pytest.mark.parametrize("message_id", ["../escape", ".hidden", "a/b", "", "批次1"])
 def test_gateways_refuse_message_ids_that_are_not_path_safe(tmp_path, message_id):
     with pytest.raises(ValueError, match="message id"):
@@ -279,7 +294,7 @@ def test_gateway_from_config(tmp_path):
 
 # --- receipts ---------------------------------------------------------------------------
 
-RECEIPT = {"batch_no": "PB31011520240501", "message_id": "PB31011520240501",
+RECEIPT = {"receipt_id": "RC-20240603-0001", "batch_no": "PB31011520240501", "message_id": "PB31011520240501",
            "lines": [{"end_to_end_id": "101", "status": "paid"},
                      {"end_to_end_id": "102", "status": "failed", "reason": "户名与卡号不符"}]}
 
@@ -304,26 +319,35 @@ def test_receipt_signature_verification():
 
 def test_parse_receipt():
     receipt = parse_receipt(receipt_body())
-    assert (receipt.batch_no, receipt.message_id) == ("PB31011520240501", "PB31011520240501")
+    assert (receipt.receipt_id, receipt.batch_no, receipt.message_id, receipt.kind) == (
+        "RC-20240603-0001", "PB31011520240501", "PB31011520240501", "json")
     assert receipt.lines == (bank_receipts.ReceiptLine("101", "paid"), bank_receipts.ReceiptLine("102", "failed", "户名与卡号不符"))
 
 
-@pytest.mark.parametrize("body, message", [
-    (b"{not json", "not UTF-8 JSON"),
-    ("{}".encode("utf-16"), "not UTF-8 JSON"),
-    (b"[]", "JSON object"),
-    (receipt_body({**RECEIPT, "batch_no": None}), "'batch_no'"),
-    (receipt_body({**RECEIPT, "message_id": "M" * 36}), "'message_id'"),
-    (receipt_body({**RECEIPT, "lines": []}), "non-empty list"),
-    (receipt_body({**RECEIPT, "lines": ["101"]}), r"lines\[0\] must be an object"),
-    (receipt_body({**RECEIPT, "lines": [{"status": "paid"}]}), r"lines\[0\]: 'end_to_end_id'"),
-    (receipt_body({**RECEIPT, "lines": [{"end_to_end_id": "1", "status": "ok"}]}), "'paid' or 'failed'"),
-    (receipt_body({**RECEIPT, "lines": [{"end_to_end_id": "1", "status": "failed", "reason": 5}]}), "reason"),
-    (receipt_body({**RECEIPT, "lines": RECEIPT["lines"][:1] * 2}), "appears twice"),
+@pytest.mark.parametrize("body, field, message", [
+    (b"{not json", "body", "not UTF-8 JSON"),
+    ("{}".encode("utf-16"), "body", "not UTF-8 JSON"),
+    (b'{"receipt_id": "R\\u0000"}', "body", "NUL"),
+    (b"[]", "body", "JSON object"),
+    (receipt_body({k: v for k, v in RECEIPT.items() if k != "receipt_id"}), "receipt_id", "receipt_id must be"),
+    (receipt_body({**RECEIPT, "receipt_id": ""}), "receipt_id", "receipt_id must be"),
+    (receipt_body({**RECEIPT, "receipt_id": 17}), "receipt_id", "receipt_id must be"),
+    (receipt_body({**RECEIPT, "receipt_id": "R" * 36}), "receipt_id", "1-35 characters"),
+    (receipt_body({**RECEIPT, "batch_no": None}), "batch_no", "batch_no must be"),
+    (receipt_body({**RECEIPT, "message_id": "M" * 36}), "message_id", "message_id must be"),
+    (receipt_body({**RECEIPT, "lines": []}), "lines", "non-empty list"),
+    (receipt_body({**RECEIPT, "lines": ["101"]}), "lines", r"lines\[0\] must be an object"),
+    (receipt_body({**RECEIPT, "lines": [{"status": "paid"}]}), "lines", r"lines\[0\]\.end_to_end_id"),
+    (receipt_body({**RECEIPT, "lines": [{"end_to_end_id": "1", "status": "ok"}]}), "lines", "'paid' or 'failed'"),
+    (receipt_body({**RECEIPT, "lines": [{"end_to_end_id": "1", "status": "failed", "reason": 5}]}), "lines", "reason"),
+    (receipt_body({**RECEIPT, "lines": [{"end_to_end_id": "1", "status": "failed", "reason": "长" * 256}]}),
+     "lines", "at most 255"),
+    (receipt_body({**RECEIPT, "lines": RECEIPT["lines"][:1] * 2}), "lines", "appears twice"),
 ])
-def test_parse_receipt_refuses_malformed_receipts(body, message):
-    with pytest.raises(ValueError, match=message):
+def test_parse_receipt_refuses_malformed_receipts(body, field, message):
+    with pytest.raises(bank_receipts.InvalidReceipt, match=message) as refused:
         parse_receipt(body)
+    assert refused.value.field == field
 
 
 def test_the_stub_sends_a_signed_receipt_that_we_accept():

@@ -1,10 +1,15 @@
 """PAdES signing of the payroll summary: the PM signs, then the GC enterprise; the
 checks refuse the wrong certificate before signing and catch any later change."""
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
 from io import BytesIO
 
 import pytest
 import time_machine
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.serialization import pkcs12
+from cryptography.x509.oid import NameOID
 from pyhanko.pdf_utils import generic
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 
@@ -119,6 +124,58 @@ def test_an_upload_that_is_not_pkcs12_is_refused(upload, unsigned, ca, roots):
     with pytest.raises(RuleViolation) as excinfo:
         signing.sign(unsigned, PM, upload, "pw", PM_ID, roots)
     assert refusal(excinfo) == signing.NOT_PKCS12
+
+
+def certificate_with_subject(ca, rdns, password="pw") -> bytes:
+    """PKCS#12 from the demo CA, built as demo_ca builds its own, for any subject: each
+    item one RDN (a list of attributes is one multi-valued RDN) — what a careless or
+    hostile CA might issue."""
+    ca_cert = x509.load_pem_x509_certificate(ca.cert_pem)
+    ca_key = serialization.load_pem_private_key(ca.key_pem, password=None)
+    key = ec.generate_private_key(ec.SECP256R1())
+    now = datetime.now(timezone.utc)
+    cert = (x509.CertificateBuilder()
+            .subject_name(x509.Name([x509.RelativeDistinguishedName(r if isinstance(r, list) else [r]) for r in rdns]))
+            .issuer_name(ca_cert.subject).public_key(key.public_key()).serial_number(x509.random_serial_number())
+            .not_valid_before(now - timedelta(days=1)).not_valid_after(now + timedelta(days=365))
+            .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+            .add_extension(x509.KeyUsage(digital_signature=True, content_commitment=True, key_encipherment=False,
+                                         data_encipherment=False, key_agreement=False, key_cert_sign=False,
+                                         crl_sign=False, encipher_only=False, decipher_only=False), critical=True)
+            .sign(ca_key, hashes.SHA256()))
+    return pkcs12.serialize_key_and_certificates(b"signer", key, cert, [ca_cert],
+                                                 serialization.BestAvailableEncryption(password.encode()))
+
+
+SERIAL, ORG_ID = NameOID.SERIAL_NUMBER, NameOID.ORGANIZATION_IDENTIFIER
+
+
+@pytest.mark.parametrize("identities", [
+    [x509.NameAttribute(SERIAL, PM_ID), x509.NameAttribute(SERIAL, make_id_number(seq=8))],  # the signer's and another's
+    [x509.NameAttribute(SERIAL, make_id_number(seq=8)), x509.NameAttribute(SERIAL, PM_ID)],  # in either order
+    [[x509.NameAttribute(SERIAL, PM_ID), x509.NameAttribute(SERIAL, make_id_number(seq=8))]],  # one multi-valued RDN
+    [x509.NameAttribute(SERIAL, PM_ID), x509.NameAttribute(SERIAL, PM_ID)],  # even the same value twice
+])
+def test_a_certificate_with_several_serial_numbers_is_refused(ca, unsigned, roots, identities):
+    p12 = certificate_with_subject(ca, [x509.NameAttribute(NameOID.COMMON_NAME, "王建国"), *identities])
+    with pytest.raises(RuleViolation) as excinfo:
+        signing.sign(unsigned, PM, p12, "pw", PM_ID, roots)
+    assert refusal(excinfo) == signing.SEVERAL_IDENTITIES
+
+
+def test_a_certificate_with_several_organization_identifiers_is_refused(ca, pm_signed, roots):
+    p12 = certificate_with_subject(ca, [x509.NameAttribute(NameOID.ORGANIZATION_NAME, "上海浦江建设集团有限公司"),
+                                        x509.NameAttribute(ORG_ID, f"NTRCN-{USCC}"),
+                                        x509.NameAttribute(ORG_ID, f"NTRCN-{make_uscc(4)}")])
+    with pytest.raises(RuleViolation) as excinfo:
+        signing.sign(pm_signed, ENT, p12, "pw", USCC, roots)
+    assert refusal(excinfo) == signing.SEVERAL_IDENTITIES
+
+
+def test_one_serial_number_beside_an_organization_identifier_is_still_one_holder(ca, pm_signed, roots):
+    p12 = certificate_with_subject(ca, [x509.NameAttribute(NameOID.ORGANIZATION_NAME, "上海浦江建设集团有限公司"),
+                                        x509.NameAttribute(SERIAL, USCC), x509.NameAttribute(ORG_ID, f"NTRCN-{USCC}")])
+    assert signing.validate(signing.sign(pm_signed, ENT, p12, "pw", USCC, roots), roots, EXPECTED).ok
 
 
 def test_a_signed_field_cannot_be_signed_again(pm_signed, pm_p12, roots):

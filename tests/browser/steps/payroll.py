@@ -129,7 +129,7 @@ def receipt_for_outbox(outbox: Path, batch_no: str) -> dict:
     ns = {"p": bank.NS}
     message_id = tree.findtext(".//p:GrpHdr/p:MsgId", namespaces=ns)
     ids = [e.text for e in tree.iterfind(".//p:CdtTrfTxInf/p:PmtId/p:EndToEndId", ns)]
-    return {"batch_no": batch_no, "message_id": message_id,
+    return {"receipt_id": f"RCPT-{message_id}", "batch_no": batch_no, "message_id": message_id,
             "lines": [{"end_to_end_id": i, "status": "paid"} for i in ids]}
 
 

@@ -1,32 +1,64 @@
-"""Command-line tools: create-admin and the demo world."""
+"""Command-line tools, each run as `flask` runs it: through app.test_cli_runner() with no
+application context pushed beforehand (Flask's documented way to test commands)."""
+import contextvars
+import io
+import signal
+import threading
+from datetime import date, datetime, timedelta, timezone
+
+import time_machine
+from flask import current_app
 from sqlalchemy import func, select
 
 from app.extensions import db
-from app.models import Enterprise, Participant, Person, Project, User
-from app.services import idcard, roles, uscc
+from app.models import (AuditEntry, Enterprise, HumanTask, Participant, Person, ProcessDefinition, Project,
+                        Registration, SignIn, User)
+from app.services import idcard, registration, roles, separation, uscc
+from app.workflow import inbox, scheduler
+from tests.services.test_payroll_drafts import sign_ins
+from tests.support.identifiers import make_id_number
+from tests.support.images import make_id_image
+from tests.support.staffing import staffing
+
+
+def run(app, *args):
+    """Invokes a command outside the test's own app context: a fresh contextvars context
+    has none, as a real `flask` process has none before the command starts."""
+    result = contextvars.Context().run(app.test_cli_runner().invoke, args=list(args))
+    db.session.expire_all()  # the test's session must re-read what the command changed
+    return result
 
 
 def test_create_admin_then_log_in(app, client):
-    result = app.test_cli_runner().invoke(args=["create-admin", "--username", "root", "--password", "Root12345"])
+    result = run(app, "create-admin", "--username", "root", "--password", "Root12345")
     assert result.exit_code == 0, result.output
     user = db.session.scalar(select(User).where(User.username == "root"))
     assert roles.has_role(user, roles.ADMIN)
     assert client.post("/api/v1/auth/token", json={"username": "root", "password": "Root12345"}).status_code == 200
+    assert db.session.scalar(select(AuditEntry.details).where(AuditEntry.action == "role.grant"))["via"] == "cli"
+
+
+def test_create_admin_refuses_a_weak_password_or_bad_username_and_creates_nothing(app):
+    for args in (["--username", "root", "--password", "short1"], ["--username", "root", "--password", "abcdefghij"],
+                 ["--username", "r", "--password", "Root12345"]):
+        result = run(app, "create-admin", *args)
+        assert result.exit_code != 0 and "Error" in result.output, result.output
+    assert db.session.scalar(select(func.count()).select_from(User)) == 0
 
 
 def test_create_admin_makes_an_existing_user_admin(app, world):
     world.user("someone")
-    result = app.test_cli_runner().invoke(args=["create-admin", "--username", "someone", "--password", "x"])
-    assert result.exit_code == 0
+    result = run(app, "create-admin", "--username", "someone", "--password", "x")
+    assert result.exit_code == 0, result.output
+    assert "password unchanged" in result.output
     assert roles.has_role(db.session.scalar(select(User).where(User.username == "someone")), roles.ADMIN)
 
 
 def test_demo_data_builds_a_believable_world_once(app, client):
-    runner = app.test_cli_runner()
-    assert runner.invoke(args=["demo-data"]).exit_code == 0
+    assert run(app, "demo-data").exit_code == 0
     counts = {m.__name__: db.session.scalar(select(func.count()).select_from(m))
               for m in (User, Enterprise, Project, Participant)}
-    assert runner.invoke(args=["demo-data"]).exit_code == 0
+    assert run(app, "demo-data").exit_code == 0
     assert counts == {m.__name__: db.session.scalar(select(func.count()).select_from(m))
                       for m in (User, Enterprise, Project, Participant)}
     assert counts["Enterprise"] == 3 and counts["Project"] == 2 and counts["Participant"] == 6
@@ -40,9 +72,9 @@ def test_demo_data_builds_a_believable_world_once(app, client):
 
 
 def test_demo_world_is_ready_for_hiring(app):
-    from app.models import Employment, Enterprise, Person, Registration
+    from app.models import Employment
     from app.services import accounts, employment
-    assert app.test_cli_runner().invoke(args=["demo-data"]).exit_code == 0
+    assert run(app, "demo-data").exit_code == 0
     assert db.session.scalar(select(func.count()).select_from(Registration).where(
         Registration.status == "verified")) >= 9
     labor = db.session.scalar(select(Enterprise).where(Enterprise.name == "浦江劳务有限公司"))
@@ -57,3 +89,65 @@ def test_demo_world_is_ready_for_hiring(app):
     assert isinstance(db.session.get(Person, worker1.id).id_number, str)
     gc_pm = accounts.find_user("gc_pm")
     assert roles.has_role(gc_pm, roles.PROJECT_MANAGER)  # designated on the first project
+
+
+def test_timers_fire_due_fires_the_24_hour_rule(app, world):
+    s = staffing(world, workers=1)
+    worker = s.gc.workers[0]
+    applied = datetime(2026, 11, 23, 1, 0, tzinfo=timezone.utc)
+    with time_machine.travel(applied, tick=False):
+        separation.apply_resignation(worker.user, "回老家发展")
+        db.session.commit()
+    with time_machine.travel(applied + timedelta(hours=24, seconds=1), tick=False):
+        result = run(app, "timers", "fire-due")
+    assert result.exit_code == 0, result.output
+    assert result.output.strip() == "fired 1 instance(s)"
+    assert db.session.scalars(inbox.my_tasks(worker.user).where(
+        HumanTask.task_key == "immediate_resignation")).all() != []
+
+
+def test_registrations_process_runs_the_data_center_batch(app, world):
+    person = world.user().person
+    registration.submit(person, "王建国", make_id_number(seq=person.id), "13912345678",
+                        io.BytesIO(make_id_image("PNG")), io.BytesIO(make_id_image("JPEG")),
+                        upload_folder=app.config["UPLOAD_FOLDER"])
+    db.session.commit()
+    result = run(app, "registrations", "process")
+    assert result.exit_code == 0, result.output
+    assert "verified: 1" in result.output
+    assert registration.current_registration(db.session.get(Person, person.id)).status == "verified"
+
+
+def test_retention_report_counts_and_purge_deletes_only_with_yes(app, world):
+    s = staffing(world, workers=1)
+    today = datetime.now(timezone.utc).date()
+    sign_ins(s.project, s.gc.workers[0], [date(2020, 3, 2), today])
+    report = run(app, "retention", "report")
+    assert report.exit_code == 0, report.output
+    assert "signin (班前签到记录): 1 past the period" in report.output
+    dry = run(app, "retention", "purge")
+    assert dry.exit_code == 0 and "dry run" in dry.output
+    assert db.session.scalar(select(func.count()).select_from(SignIn)) == 2
+    purged = run(app, "retention", "purge", "--yes")
+    assert purged.exit_code == 0, purged.output
+    assert [d for d in db.session.scalars(select(SignIn.work_date))] == [today]
+
+
+def test_scheduler_run_loads_definitions_runs_jobs_in_the_app_and_stops_on_ctrl_c(app):
+    seen = []
+    main = threading.main_thread().ident
+
+    def stop_after_first_run():
+        seen.append((current_app.name, db.session.scalar(select(func.count()).select_from(User))))
+        signal.pthread_kill(main, signal.SIGINT)  # Ctrl+C, as an operator stops it
+
+    scheduler.register_job("cli_test_stop", stop_after_first_run, "date",
+                           run_date=datetime.now(timezone.utc) + timedelta(milliseconds=200))
+    try:
+        result = run(app, "scheduler", "run")
+    finally:
+        scheduler.JOBS[:] = [j for j in scheduler.JOBS if j.id != "cli_test_stop"]
+    assert result.exit_code == 0, result.output
+    assert "scheduler running" in result.output
+    assert seen == [(app.name, 0)]
+    assert db.session.scalar(select(func.count()).select_from(ProcessDefinition)) > 0

@@ -1,13 +1,13 @@
 """Accounts: tokens, sign-up, the caller's own profile, platform roles."""
-from flask import current_app, g
+from flask import current_app, g, request
 from flask_babel import gettext
 
 from app.api import bp
 from app.api.lookup import require
 from app.api.problems import ApiProblem
-from app.api.registry import endpoint
+from app.api.registry import bearer_token, endpoint
 from app.extensions import db
-from app.forms.accounts import LoginForm, PlatformRoleForm, SignUpForm
+from app.forms.accounts import ChangePasswordForm, LoginForm, PlatformRoleForm, SignUpForm
 from app.models.types import utcnow
 from app.services import accounts, audit, roles
 from app.services.errors import RuleViolation
@@ -19,16 +19,42 @@ from app.services.errors import RuleViolation
 def issue_token(form):
     cfg = current_app.config
     try:
-        user = accounts.authenticate(form.username.data, form.password.data,
+        user = accounts.authenticate(form.username.data, form.password.data, request.remote_addr,
                                      cfg["LOGIN_MAX_FAILURES"], cfg["LOGIN_LOCK_MINUTES"])
     except accounts.LoginLocked as locked:
-        seconds = max(1, int((locked.until - utcnow()).total_seconds()))
-        raise ApiProblem(429, gettext("登录失败次数过多，请稍后再试"), headers={"Retry-After": str(seconds)})
+        raise _too_many_attempts(locked)
     if user is None:
         raise ApiProblem(401, gettext("用户名或密码错误"))
     token, row = accounts.issue_token(user, cfg["API_TOKEN_HOURS"])
     db.session.commit()
     return {"token": token, "expires_at": row.expires_at.isoformat()}
+
+
+def _too_many_attempts(locked: accounts.LoginLocked) -> ApiProblem:
+    seconds = max(1, int((locked.until - utcnow()).total_seconds()))
+    return ApiProblem(429, gettext("登录失败次数过多，请稍后再试"), headers={"Retry-After": str(seconds)})
+
+
+@endpoint(bp, "/auth/token", "DELETE", summary="Revoke the caller's own bearer token", tag="accounts",
+          responses={204: None})
+def revoke_token():
+    accounts.revoke_token(bearer_token())
+    db.session.commit()
+    return "", 204
+
+
+@endpoint(bp, "/me/password", "PUT", summary="Change the caller's password (ends every session and token)",
+          tag="accounts", form=ChangePasswordForm, responses={204: None, 422: None, 429: None})
+def change_password(form):
+    cfg = current_app.config
+    try:
+        accounts.change_password(g.api_user, form.current_password.data, form.new_password.data,
+                                 request.remote_addr, cfg["LOGIN_MAX_FAILURES"], cfg["LOGIN_LOCK_MINUTES"],
+                                 method=cfg["PASSWORD_HASH_METHOD"])
+    except accounts.LoginLocked as locked:
+        raise _too_many_attempts(locked)
+    db.session.commit()
+    return "", 204
 
 
 @endpoint(bp, "/accounts", "POST", summary="Sign up (a person's own account)", tag="accounts",

@@ -37,6 +37,8 @@ def _path(rule: str) -> tuple[str, list]:
 
 
 def _response(status: int, shape) -> dict:
+    if status == 204:
+        return {"description": "No content"}
     if status >= 400:
         return {"description": STATUS_TEXT.get(status, "Error"),
                 "content": {"application/problem+json": {"schema": PROBLEM}}}

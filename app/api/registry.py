@@ -52,19 +52,26 @@ def endpoint(bp, rule: str, method: str, *, summary: str, tag: str, form=None, a
     return decorate
 
 
-def authenticated_user():
+def bearer_token() -> str:
+    """The request's bearer token; 401 without one."""
     header = request.headers.get("Authorization", "")
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise ApiProblem(401, gettext("缺少访问令牌"), headers={"WWW-Authenticate": "Bearer"})
-    user = accounts.user_for_token(token.strip())
+    return token.strip()
+
+
+def authenticated_user():
+    user = accounts.user_for_token(bearer_token())
     if user is None:
         raise ApiProblem(401, gettext("访问令牌无效或已过期"), headers={"WWW-Authenticate": "Bearer"})
     return user
 
 
 def json_body() -> dict:
-    """The request's JSON object; anything else is a 400."""
+    """The request's JSON object; anything else is a 400. Reading it refuses NUL, lone
+    surrogates and nesting beyond 64 levels (a 400 too): the app's JSON provider does that
+    for every get_json, see app/web/request_input.py."""
     data = request.get_json(silent=True)
     if data is None and request.get_data(cache=True):
         raise ApiProblem(400, gettext("请求体不是有效的JSON"))

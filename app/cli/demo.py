@@ -10,6 +10,7 @@ from pathlib import Path
 
 import click
 from flask import current_app
+from flask.cli import with_appcontext
 from PIL import Image, ImageDraw
 
 from app.extensions import db
@@ -129,6 +130,7 @@ def _demo_certificates(people, gc) -> Path:
 
 
 @click.command("demo-data")
+@with_appcontext
 def demo_data():
     """Load the demo world (once; a second run changes nothing)."""
     if accounts.find_user("admin") is not None:

@@ -1,5 +1,8 @@
 """`flask timers fire-due` and `flask scheduler run`."""
+import time
+
 import click
+from apscheduler.schedulers.background import BackgroundScheduler
 from flask import current_app
 from flask.cli import AppGroup
 
@@ -20,8 +23,14 @@ def fire_due():
 def run():
     """Run the timer poller and the periodic jobs until interrupted."""
     definitions.sync_once(current_app)
+    running = scheduler_module.build(current_app._get_current_object(), BackgroundScheduler)
     click.echo("scheduler running (Ctrl+C to stop)")
+    # The jobs run on the scheduler's own threads; this one only waits, so Ctrl+C is
+    # raised here, never inside APScheduler (which would swallow it while submitting a job).
     try:
-        scheduler_module.build(current_app._get_current_object()).start()
+        running.start()
+        while True:
+            time.sleep(3600)
     except (KeyboardInterrupt, SystemExit):
-        pass
+        if running.running:
+            running.shutdown()  # a job in progress finishes its transaction first

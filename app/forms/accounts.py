@@ -1,9 +1,9 @@
-"""Sign-up, login and role forms; the same classes validate pages and API JSON."""
+"""Sign-up, login, password and role forms; the same classes validate pages and API JSON."""
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import PasswordField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import Length, Regexp
+from wtforms.validators import EqualTo, Length, Regexp
 
 from app.forms.fields import Normalized, max_len, required, strip
 from app.services.mobile import normalize_mobile
@@ -24,6 +24,18 @@ class SignUpForm(FlaskForm):
 class LoginForm(FlaskForm):
     username = StringField(_l("用户名"), filters=[strip], validators=[required("请填写用户名"), max_len(64)])
     password = PasswordField(_l("密码"), validators=[required("请填写密码"), Length(max=128)])
+
+
+class ChangePasswordForm(FlaskForm):
+    """PUT /me/password; the page adds the repeated new password."""
+
+    current_password = PasswordField(_l("当前密码"), validators=[required("请填写当前密码"), Length(max=128)])
+    new_password = PasswordField(_l("新密码"), validators=[required("请填写新密码"), PASSWORD_RULE])
+
+
+class ChangePasswordPageForm(ChangePasswordForm):
+    confirm_password = PasswordField(_l("再次输入新密码"), validators=[
+        required("请再次输入新密码"), EqualTo("new_password", message=_l("两次输入的新密码不一致"))])
 
 
 class PlatformRoleForm(FlaskForm):

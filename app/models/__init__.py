@@ -1,5 +1,5 @@
 """Every model, imported so that Alembic and relationships see them all."""
-from app.models.accounts import ApiToken, LoginThrottle, RoleGrant, User  # noqa: F401
+from app.models.accounts import ApiToken, LoginThrottle, RoleGrant, User, WebSession  # noqa: F401
 from app.models.audit import AuditEntry  # noqa: F401
 from app.models.enterprises import Enterprise  # noqa: F401
 from app.models.people import Person, Registration  # noqa: F401
@@ -8,6 +8,6 @@ from app.models.allocation import Allocation  # noqa: F401
 from app.models.projects import Participant, Project  # noqa: F401
 from app.models.site import Attendance, SignIn  # noqa: F401
 from app.models.separation import Separation  # noqa: F401
-from app.models.payroll import BankBatch, PayrollDraft, PayrollLine  # noqa: F401
+from app.models.payroll import BankBatch, BankReceipt, PayrollDraft, PayrollLine  # noqa: F401
 from app.models.workflow import (HumanTask, MessageWait, ProcessDefinition, ProcessEvent,  # noqa: F401
                                  ProcessInstance, WorkflowTimer)

@@ -20,9 +20,19 @@ class User(UserMixin, db.Model):
                              foreign_keys="RoleGrant.user_id")
     person = db.relationship("Person", back_populates="user", uselist=False)
 
+    # The key of the web session this object was loaded for (see WebSession); not a column.
+    session_key = None
+
     @property
     def is_active(self):  # Flask-Login: a disabled account cannot log in
         return self.active
+
+    def get_id(self) -> str:
+        """Flask-Login keeps this in the session cookie: the web session's key rather than
+        the user id, so deleting the session row ends the session on the server."""
+        if not self.session_key:
+            raise RuntimeError("start a web session (services.sessions) before login_user")
+        return self.session_key
 
 
 class ApiToken(db.Model):
@@ -40,12 +50,29 @@ class ApiToken(db.Model):
     user = db.relationship("User")
 
 
+class WebSession(db.Model):
+    """A browser signed in. The cookie carries a random key, this row only its SHA-256;
+    logout and a password change delete rows, so a copied cookie opens nothing after."""
+
+    __tablename__ = "web_session"
+
+    id = db.Column(db.Integer, primary_key=True)
+    user_id = db.Column(db.Integer, db.ForeignKey("user_account.id"), nullable=False, index=True)
+    key_hash = db.Column(db.String(64), nullable=False, unique=True)
+    created_at = db.Column(UTCDateTime, nullable=False, default=utcnow)
+    expires_at = db.Column(UTCDateTime, nullable=False)
+
+    user = db.relationship("User")
+
+
 class LoginThrottle(db.Model):
-    """Failed logins per username within a window; a lock after too many."""
+    """Failed logins per username and client address within a window; a lock after too
+    many. Per address, so a stranger's failures do not lock the owner out."""
 
     __tablename__ = "login_throttle"
 
     username = db.Column(db.String(64), primary_key=True)
+    client_address = db.Column(db.String(64), primary_key=True)
     failures = db.Column(db.Integer, nullable=False, default=0)
     window_started_at = db.Column(UTCDateTime, nullable=False, default=utcnow)
     locked_until = db.Column(UTCDateTime)

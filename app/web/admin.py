@@ -1,5 +1,5 @@
-"""Administrator pages: the audit log and platform roles."""
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+"""Administrator pages: the audit log, platform roles and account locks."""
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext
 from flask_login import current_user, login_required
 from sqlalchemy import select
@@ -8,6 +8,7 @@ from app.extensions import db
 from app.forms.accounts import PlatformRoleForm
 from app.models import AuditEntry, User
 from app.services import accounts, audit, roles
+from app.services.errors import DomainError
 from app.web.helpers import paginate, require
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -41,4 +42,23 @@ def users():
             flash(gettext("已授予角色。"), "success")
             return redirect(url_for(".users"))
     page = paginate(select(User).order_by(User.id))
-    return render_template("admin/users.html", page=page, form=form)
+    locked = accounts.locked_usernames(u.username for u in page.items)
+    locked_ids = {u.id for u in page.items if u.username.lower() in locked}
+    return render_template("admin/users.html", page=page, form=form, locked_ids=locked_ids)
+
+
+@bp.route("/users/<int:user_id>/unlock", methods=["POST"])
+@login_required
+def unlock(user_id: int):
+    """Lifts a login lock, e.g. after the owner called the help desk."""
+    require("platform.admin")
+    user = db.session.get(User, user_id) or abort(404)
+    try:
+        accounts.unlock(current_user, user)
+    except DomainError as error:
+        db.session.rollback()
+        flash(gettext(error.message, **error.params), "warning")
+    else:
+        db.session.commit()
+        flash(gettext("已解除账号%(username)s的登录锁定。", username=user.username), "success")
+    return redirect(url_for(".users", page=request.args.get("page", type=int)))

@@ -25,10 +25,10 @@ def register_job(job_id: str, func, trigger: str = "interval", **options) -> Non
     JOBS[:] = [j for j in JOBS if j.id != job_id] + [Job(job_id, func, trigger, options)]
 
 
-def build(app) -> BlockingScheduler:
+def build(app, scheduler_class=BlockingScheduler) -> BlockingScheduler:
     from app.workflow.timers import fire_due
 
-    scheduler = BlockingScheduler(timezone="UTC")
+    scheduler = scheduler_class(timezone="UTC")
 
     def in_context(func):
         def run():

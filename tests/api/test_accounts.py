@@ -1,6 +1,7 @@
 """Accounts API: sign-up, tokens, /me, platform roles, throttling."""
 from datetime import timedelta
 
+import pytest
 import time_machine
 from sqlalchemy import func, select
 
@@ -132,3 +133,137 @@ def test_unknown_api_path_and_wrong_method_are_problems(client):
     assert missing.status_code == 404 and missing.mimetype == PROBLEM
     wrong = client.delete("/api/v1/accounts")
     assert wrong.status_code == 405 and wrong.mimetype == PROBLEM and "POST" in wrong.headers["Allow"]
+
+
+# Tokens that end, password change, throttling per client address.
+
+STRANGER, OWNER = "203.0.113.9", "198.51.100.7"
+
+
+def test_a_revoked_token_is_401_from_then_on_and_only_that_token(client, world):
+    user = world.user("lisi")
+    revoked, other = token(client, user), token(client, user)
+    response = client.delete("/api/v1/auth/token", headers=auth(revoked))
+    assert response.status_code == 204 and response.get_data() == b""
+    assert client.get("/api/v1/me", headers=auth(revoked)).status_code == 401
+    assert client.delete("/api/v1/auth/token", headers=auth(revoked)).status_code == 401
+    assert client.get("/api/v1/me", headers=auth(other)).status_code == 200
+    assert client.delete("/api/v1/auth/token").status_code == 401
+
+
+def test_revoking_is_in_the_openapi_document(client):
+    doc = client.get("/api/v1/openapi.json").get_json()
+    assert "204" in doc["paths"]["/api/v1/auth/token"]["delete"]["responses"]
+    put = doc["paths"]["/api/v1/me/password"]["put"]
+    schema = put["requestBody"]["content"]["application/json"]["schema"]
+    assert set(schema["required"]) == {"current_password", "new_password"}
+
+
+def change_password(client, tok, current=PASSWORD, new="newpass456"):
+    return client.put("/api/v1/me/password", json={"current_password": current, "new_password": new},
+                      headers=auth(tok))
+
+
+def test_password_change_ends_every_token_and_web_session(client, world, app):
+    from tests.support.factories import log_in
+    user = world.user("lisi")
+    caller, other = token(client, user), token(client, user)
+    browser = app.test_client()
+    log_in(browser, user)
+    response = change_password(client, caller)
+    assert response.status_code == 204
+    for tok in (caller, other):
+        assert client.get("/api/v1/me", headers=auth(tok)).status_code == 401
+    assert browser.get("/").headers["Location"].startswith("/login")
+    assert client.post("/api/v1/auth/token", json={"username": "lisi", "password": PASSWORD}).status_code == 401
+    assert client.get("/api/v1/me", headers=auth(token(client, user, "newpass456"))).status_code == 200
+    assert db.session.scalar(select(func.count()).select_from(AuditEntry).where(
+        AuditEntry.action == "account.password_change")) == 1
+
+
+def test_password_change_refusals_name_the_field_and_change_nothing(client, world):
+    user = world.user("lisi")
+    tok = token(client, user)
+    stored = user.password_hash
+    wrong = change_password(client, tok, current="wrong1234")
+    assert wrong.status_code == 422 and wrong.mimetype == PROBLEM
+    assert set(wrong.get_json()["errors"]) == {"current_password"}
+    weak = change_password(client, tok, new="abcdefghij")
+    assert weak.status_code == 422 and set(weak.get_json()["errors"]) == {"new_password"}
+    empty = client.put("/api/v1/me/password", json={}, headers=auth(tok))
+    assert set(empty.get_json()["errors"]) == {"current_password", "new_password"}
+    assert client.put("/api/v1/me/password", json={"current_password": PASSWORD,
+                                                  "new_password": "newpass456"}).status_code == 401
+    db.session.expire_all()
+    assert db.session.get(User, user.id).password_hash == stored
+    assert client.get("/api/v1/me", headers=auth(tok)).status_code == 200
+
+
+def test_guessing_the_current_password_counts_as_failed_logins(client, world, app):
+    user = world.user("lisi")
+    tok = token(client, user)
+    for _ in range(app.config["LOGIN_MAX_FAILURES"] - 1):
+        assert change_password(client, tok, current="guess1234").status_code == 422
+    locked = change_password(client, tok, current="guess1234")
+    assert locked.status_code == 429 and int(locked.headers["Retry-After"]) > 0
+    assert change_password(client, tok).status_code == 429  # the right one too, while locked
+
+
+def token_from(client, address, password=PASSWORD, **headers):
+    return client.post("/api/v1/auth/token", json={"username": "lisi", "password": password},
+                       environ_base={"REMOTE_ADDR": address}, headers=headers)
+
+
+def test_a_strangers_failures_lock_only_their_own_address(client, world, app):
+    world.user("lisi")
+    for _ in range(app.config["LOGIN_MAX_FAILURES"]):
+        token_from(client, STRANGER, "guess1234")
+    assert token_from(client, STRANGER).status_code == 429
+    assert token_from(client, OWNER).status_code == 200
+    # without a configured proxy, X-Forwarded-For is the client's own say and is ignored
+    assert token_from(client, STRANGER, **{"X-Forwarded-For": OWNER}).status_code == 429
+
+
+def test_behind_a_proxy_the_address_comes_from_x_forwarded_for(world, database_url, tmp_path):
+    from app import create_app
+    from tests.conftest import base_config
+    world.user("lisi")
+    proxied_app = create_app({**base_config(database_url, tmp_path), "PROXY_FIX_X_FOR": 1})
+    proxied = proxied_app.test_client()
+    proxy = "10.0.0.2"  # every request reaches the app from the proxy's address
+    for _ in range(world.app.config["LOGIN_MAX_FAILURES"]):
+        token_from(proxied, proxy, "guess1234", **{"X-Forwarded-For": STRANGER})
+    assert token_from(proxied, proxy, **{"X-Forwarded-For": STRANGER}).status_code == 429
+    assert token_from(proxied, proxy, **{"X-Forwarded-For": OWNER}).status_code == 200
+    with proxied_app.app_context():
+        db.engine.dispose()
+
+
+def test_failures_sent_at_once_all_count_and_none_fails(app, world):
+    """Eight wrong passwords at the same moment, the first of them all: each is counted
+    (a lock cannot be outrun by sending in parallel) and none is a server error."""
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        pytest.skip("row locks and concurrent writers: the PostgreSQL leg runs this")
+    import threading
+
+    from app.models import LoginThrottle
+    from app.services import accounts as accounts_service
+    world.user("racer")
+    barrier, outcomes = threading.Barrier(8), []
+
+    def attempt():
+        with app.app_context():
+            barrier.wait()
+            try:
+                outcomes.append(accounts_service.authenticate("racer", "wrong-password", "192.0.2.1", 100, 15))
+            except Exception as error:  # the test fails on it, naming it
+                outcomes.append(repr(error))
+
+    threads = [threading.Thread(target=attempt) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert outcomes == [None] * 8
+    db.session.expire_all()
+    assert db.session.get(LoginThrottle, ("racer", "192.0.2.1")).failures == 8

@@ -86,6 +86,11 @@ MATRIX = [
     Row("POST", "/auth/token", lambda b: (f"{P}/auth/token", _json(
         {"username": b.target_username, "password": "wrong-password"})), "self", extra={429}),
     Row("GET", "/me", lambda b: (f"{P}/me", {}), "self"),
+    # revoking names no object (only the caller's own token): a token that is no one's revokes nothing
+    Row("DELETE", "/auth/token", lambda b: (f"{P}/auth/token", {"headers": {"Authorization": "Bearer not-issued"}}),
+        "self"),
+    Row("PUT", "/me/password", lambda b: (f"{P}/me/password", _json(
+        {"current_password": "wrong-password", "new_password": "another-secret-9"})), "self"),
     Row("POST", "/admin/roles", lambda b: (f"{P}/admin/roles", _json(
         {"username": b.legal_rep_username, "role": "admin"})), "platform", allowed=("admin",)),
     Row("POST", "/enterprises", lambda b: (f"{P}/enterprises", _json(

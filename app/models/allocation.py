@@ -3,7 +3,8 @@ one or two levels; later entered on site and exited."""
 from app.extensions import db
 from app.models.types import UTCDateTime, utcnow
 
-ALLOCATION_STATUSES = ("pending_level1", "pending_gc", "confirmed", "on_site", "exited", "rejected")
+# cancelled: an administrator terminated the confirmation flow before it ended.
+ALLOCATION_STATUSES = ("pending_level1", "pending_gc", "confirmed", "on_site", "exited", "rejected", "cancelled")
 OPEN_ALLOCATION = ("pending_level1", "pending_gc", "confirmed", "on_site")
 ROLES = ("worker", "site_operator", "project_manager")  # 建筑工人 / 现场操作用户 / 项目经理
 

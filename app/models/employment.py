@@ -2,8 +2,9 @@
 from app.extensions import db
 from app.models.types import UTCDateTime, utcnow
 
+# withdrawn: an administrator terminated the hire's consent flow before it ended.
 EMPLOYMENT_STATUSES = ("pending_consent", "pending_registration", "active", "resigning", "dismissing",
-                       "ended", "declined", "expired")
+                       "ended", "declined", "expired", "withdrawn")
 OPEN_STATUSES = ("pending_consent", "pending_registration", "active", "resigning", "dismissing")
 IDENTITIES = ("worker", "manager")  # 建筑工人 / 管理人员
 

@@ -6,7 +6,7 @@ from app.models.types import UTCDateTime, utcnow
 
 KINDS = ("resignation", "dismissal")
 # pending → completed (the employment ended), or withdrawn (the person withdrew a
-# resignation), declined (the person declined a dismissal), cancelled (the enterprise
+# resignation, or an administrator terminated the flow), declined (the person declined a dismissal), cancelled (the enterprise
 # cancelled a dismissal).
 STATUSES = ("pending", "completed", "withdrawn", "declined", "cancelled")
 

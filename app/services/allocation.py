@@ -7,7 +7,8 @@ through app/handlers/allocation.py) calls plan, record_level, confirm and reject
 Who may allocate: the employer's legal rep / HR, or the employer's PM on the project.
 A caller who holds none of these roles anywhere is refused for the whole call (Forbidden);
 otherwise each person succeeds or fails on their own, with the reason in `detail`.
-Statuses: pending_level1 → (pending_gc) → confirmed, or → rejected (the person is free again).
+Statuses: pending_level1 → (pending_gc) → confirmed, or → rejected / cancelled (an
+administrator terminated the flow); after either the person is free again.
 """
 import logging
 from dataclasses import dataclass
@@ -295,6 +296,22 @@ def reject(allocation_id: int, user_id, reason: str | None = None) -> Allocation
     allocation.rejected_reason = (reason or "").strip()[:255] or None
     audit.record(db.session.get(User, user_id) if user_id else None, "allocation.reject", "allocation",
                  allocation.id, reason=allocation.rejected_reason)
+    return allocation
+
+
+# --- an administrator terminates the confirmation flow (app/handlers/terminations.py) --
+
+def cancel(allocation_id: int, actor, reason: str) -> Allocation | None:
+    """An allocation still awaiting confirmation is cancelled: the person is allocatable
+    again. One that has moved on (confirmed, on site, rejected) is left as it is — leaving
+    a project is 【确认退场】's business, with its site records, not a stopped flow's."""
+    allocation = db.session.get(Allocation, allocation_id)
+    if allocation is None or allocation.status not in ("pending_level1", "pending_gc"):
+        log.info("allocation %s not awaiting confirmation at termination; left as it is", allocation_id)
+        return allocation
+    allocation.status = "cancelled"
+    audit.record(actor, "allocation.cancel", "allocation", allocation.id, reason=reason,
+                 person_id=allocation.person_id, project_id=allocation.project_id)
     return allocation
 
 

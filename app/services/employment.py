@@ -2,7 +2,8 @@
 the outcomes of the hire consent flow (processes/hire_consent.bpmn), and the lists
 and visibility the pages and the API share.
 
-Statuses: pending_consent → pending_registration → active, or → declined / expired.
+Statuses: pending_consent → pending_registration → active, or → declined / expired /
+withdrawn (an administrator terminated the flow).
 The flow decides who acts next and when a request expires; this module owns the rows.
 """
 import logging
@@ -171,6 +172,27 @@ def register(employment_id: int, actor_id, identity, job_type, contract_start, w
     employment.status, employment.started_at = "active", utcnow()
     audit.record(_actor(actor_id), "employment.register", "employment", employment.id,
                  **{**terms, "contract_start": terms["contract_start"].isoformat()})
+    return employment
+
+
+# --- an administrator terminates the consent flow (app/handlers/terminations.py) -------
+
+AWAITING_FLOW = ("pending_consent", "pending_registration")
+
+
+def withdraw(employment_id: int, actor, reason: str) -> Employment | None:
+    """A request still awaiting consent or 聘用登记 is withdrawn: the person is free to be
+    hired again, here or elsewhere. A hire that has moved on (active, declined, expired)
+    is left as it is — an active employment ends through a separation, not by stopping
+    the flow that hired the person."""
+    employment = db.session.get(Employment, employment_id)
+    if employment is None or employment.status not in AWAITING_FLOW:
+        log.info("employment %s not awaiting its hire flow at termination; left as it is", employment_id)
+        return employment
+    employment.status, employment.ended_at = "withdrawn", utcnow()
+    employment.end_reason = (reason or "").strip()[:255] or None
+    audit.record(actor, "employment.withdraw", "employment", employment.id, reason=reason,
+                 person_id=employment.person_id, enterprise_id=employment.enterprise_id)
     return employment
 
 

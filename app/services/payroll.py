@@ -7,6 +7,7 @@ subcontractor drafts that enterprise's table. Money is integer fen throughout.
 Callers commit.
 """
 import calendar
+import logging
 import re
 from datetime import date, timedelta
 
@@ -14,13 +15,15 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from app.extensions import db
-from app.models import BankBatch, Person, PayrollDraft, PayrollLine, ProcessInstance, SignIn, User
+from app.models import BankBatch, Person, PayrollDraft, PayrollLine, SignIn, User
 from app.models.payroll import EDITABLE_DRAFT
 from app.models.types import utcnow
 from app.services import audit, roles
 from app.services.errors import Conflict, Forbidden, NotFound, RuleViolation
 from app.services.i18n import N_
 from app.workflow import runtime
+
+log = logging.getLogger(__name__)
 
 PROCESS = "payroll"
 MONTH_END = "month_end"
@@ -267,6 +270,21 @@ def mark_approved(draft_id: int, actor_id) -> PayrollDraft:
     draft = _draft_in(draft_id, "gc_review")
     draft.status, draft.approved_at = "approved", utcnow()
     audit.record(db.session.get(User, actor_id) if actor_id else None, "payroll.approve", "payroll_draft", draft.id)
+    return draft
+
+
+# --- an administrator terminates the review (app/handlers/terminations.py) --------------
+
+def reopen_draft(draft_id: int, actor, reason: str) -> PayrollDraft | None:
+    """A draft under review or returned goes back to drafting: editable, and 【提交审核】
+    starts a new review. An approved draft is left as it is — its review is over, and
+    the batch's summary may already rest on it."""
+    draft = db.session.get(PayrollDraft, draft_id)
+    if draft is None or draft.status not in ("sub_review", "gc_review", "returned"):
+        log.info("payroll draft %s not under review at termination; left as it is", draft_id)
+        return draft
+    draft.status, draft.submitted_at = "drafting", None
+    audit.record(actor, "payroll.reopen", "payroll_draft", draft.id, reason=reason)
     return draft
 
 

@@ -4,8 +4,9 @@ requires managers to exit the site first.
 Pages and the API call apply_resignation, withdraw_resignation, dismiss and
 cancel_dismissal; the flows (processes/resignation.bpmn, dismissal.bpmn, through
 app/handlers/separation.py) call complete_resignation, complete_dismissal and
-decline_dismissal. Ending an employment exits the person's open allocation and ends
-any allocation still awaiting confirmation. Callers commit unless a docstring says so.
+decline_dismissal; an administrator's terminate of either flow calls withdraw. Ending
+an employment exits the person's open allocation and ends any allocation still
+awaiting confirmation. Callers commit unless a docstring says so.
 """
 import logging
 from dataclasses import dataclass
@@ -120,9 +121,29 @@ def withdraw_resignation(user) -> Separation:
 def _stop(separation, actor, status: str, reason: str) -> None:
     instance = db.session.get(ProcessInstance, separation.process_instance_id) if separation.process_instance_id else None
     if instance is not None and instance.status not in ("completed", "terminated"):
-        runtime.terminate(instance, actor, reason)
+        runtime.end_flow(instance, actor, reason)
+    _keep_employment(separation, actor, status)
+
+
+def _keep_employment(separation, actor, status: str) -> None:
+    """The separation ends without ending the employment, which is active again."""
     separation.status, separation.ended_at, separation.ended_by_id = status, utcnow(), getattr(actor, "id", None)
     separation.employment.status = "active"
+
+
+def withdraw(separation_id: int, actor, reason: str) -> Separation | None:
+    """An administrator terminated the resignation or dismissal flow (app/handlers/
+    terminations.py): a pending separation is withdrawn and the employment active again,
+    so a new resignation or dismissal can start. One already ended is left as it is — an
+    ended employment is not revived by stopping a flow."""
+    separation = db.session.get(Separation, separation_id)
+    if separation is None or separation.status != "pending":
+        log.info("separation %s not pending at termination; left as it is", separation_id)
+        return separation
+    _keep_employment(separation, actor, "withdrawn")
+    audit.record(actor, "separation.withdraw", "employment", separation.employment_id, reason=reason,
+                 kind=separation.kind, person_id=separation.person_id)
+    return separation
 
 
 def _pending(separation_id: int, kind: str) -> Separation:
@@ -243,7 +264,7 @@ def _end(separation, actor, status: str) -> None:
             flow = db.session.get(ProcessInstance, allocation.process_instance_id) \
                 if allocation.process_instance_id else None
             if flow is not None and flow.status not in ("completed", "terminated"):
-                runtime.terminate(flow, None, allocation.rejected_reason)
+                runtime.end_flow(flow, None, allocation.rejected_reason)
     audit.record(actor, f"separation.{separation.kind}_completed", "employment", employment.id,
                  person_id=employment.person_id, completed_by=separation.completed_by)
 

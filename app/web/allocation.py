@@ -28,9 +28,11 @@ ROLE_LABELS = {"worker": _l("建筑工人"), "site_operator": _l("现场操作�
 ROLE_HINTS = {"worker": _l("在项目上从事施工作业的人员，需选择工种"),
               "site_operator": _l("协助项目经理接收人员、扫码进场和考勤、办理退场")}
 STATUS_LABELS = {"pending_level1": _l("待接收"), "pending_gc": _l("待总包确认"), "confirmed": _l("已确认"),
-                 "on_site": _l("已进场"), "exited": _l("已退场"), "rejected": _l("未通过")}
+                 "on_site": _l("已进场"), "exited": _l("已退场"), "rejected": _l("未通过"),
+                 "cancelled": _l("已取消")}
 STATUS_BADGES = {"pending_level1": "text-bg-warning", "pending_gc": "text-bg-info", "confirmed": "text-bg-primary",
-                 "on_site": "text-bg-success", "exited": "text-bg-secondary", "rejected": "text-bg-danger"}
+                 "on_site": "text-bg-success", "exited": "text-bg-secondary", "rejected": "text-bg-danger",
+                 "cancelled": "text-bg-secondary"}
 IDENTITY_LABELS = {"worker": _l("建筑工人"), "manager": _l("管理人员")}
 KIND_LABELS = {"general_contractor": _l("施工总包"), "labor_subcontractor": _l("劳务分包"),
                "specialist_subcontractor": _l("专业分包")}

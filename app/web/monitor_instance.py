@@ -58,7 +58,8 @@ def instance(instance_id: int):
         markers=_markers(workflow), data=_task_data(workflow), timers=_timers(workflow),
         verdict=verdict, candidates=_candidates(rows),
         event_labels=EVENT_LABELS, show_diagram=has_diagram(record.definition.bpmn_xml),
-        now=utcnow(), terminate_form=TerminateForm(), reassign_form=ReassignForm())
+        now=utcnow(), terminate_form=TerminateForm(), reassign_form=ReassignForm(),
+        termination=REGISTRY.terminations.get(record.process_key))
 
 
 def _markers(workflow) -> dict:
@@ -172,8 +173,8 @@ def retry(instance_id: int):
     audit.record(current_user, "process.retry", "process_instance", record.id)  # committed with the retry
     try:
         runtime.retry(record, current_user)
-    except WorkflowFailure as failure:
-        flash(gettext("重试仍然失败：%(message)s", message=failure.message), "danger")
+    except WorkflowFailure:
+        flash(gettext("重试仍然失败，原因见本实例的错误信息。"), "danger")  # logged by runtime.run_step
         return _back(record)
     except DomainError as error:
         return _refused(record, error)
@@ -205,8 +206,8 @@ def fire_timer(instance_id: int, timer_id: str):
     audit.record(current_user, "process.fire_timer", "process_instance", record.id, timer=timer_id[:36])
     try:
         repair.fire_timer_now(record, current_user, timer_id[:36])
-    except WorkflowFailure as failure:
-        flash(gettext("定时器已触发，但后续处理出错：%(message)s", message=failure.message), "danger")
+    except WorkflowFailure:
+        flash(gettext("定时器已触发，但后续处理出错，原因见本实例的错误信息。"), "danger")
         return _back(record)
     except DomainError as error:
         return _refused(record, error)

@@ -1,4 +1,5 @@
-"""What diagrams may name: service-task handlers, lanes, form keys and script helpers.
+"""What diagrams may name: service-task handlers, lanes, form keys and script helpers;
+and what each process's subject becomes when an administrator terminates an instance.
 
 The engine adapter reads these tables only; the domain fills them at start-up
 (app/handlers, app/forms/tasks.py), so the adapter never imports the domain.
@@ -32,24 +33,37 @@ class Lane:
     scope: str = PERSON
 
 
+@dataclass(frozen=True)
+class Termination:
+    """What a process's subject becomes when an administrator terminates an instance:
+    `end(subject, actor, reason)` changes the business record in terminate's transaction;
+    `label` says so in words on the monitor. A process key without one cannot be terminated."""
+
+    end: Callable[[dict, object, str], None]
+    label: str = ""
+
+
 @dataclass
 class Registry:
     handlers: dict[str, Callable] = field(default_factory=dict)
     lanes: dict[str, Lane] = field(default_factory=dict)
     forms: dict[str, type] = field(default_factory=dict)
     helpers: dict[str, Callable] = field(default_factory=dict)
+    terminations: dict[str, Termination] = field(default_factory=dict)
     describe_subject: Callable[[dict], str] = lambda subject: ""
 
 
 REGISTRY = Registry()
 
 
-def install(*, handlers=None, lanes=None, forms=None, helpers=None, describe_subject=None) -> Registry:
+def install(*, handlers=None, lanes=None, forms=None, helpers=None, terminations=None,
+            describe_subject=None) -> Registry:
     """Adds entries (the domain calls this at start; tests may add their own)."""
     REGISTRY.handlers.update(handlers or {})
     REGISTRY.lanes.update(lanes or {})
     REGISTRY.forms.update(forms or {})
     REGISTRY.helpers.update(helpers or {})
+    REGISTRY.terminations.update(terminations or {})
     if describe_subject is not None:
         REGISTRY.describe_subject = describe_subject
     return REGISTRY

@@ -7,7 +7,6 @@ the instance is then marked `error` in a transaction of its own, with the attemp
 action kept, so nothing is lost and an administrator can retry it.
 """
 import logging
-from datetime import datetime
 from uuid import UUID
 
 from sqlalchemy import delete, or_, select, update
@@ -18,11 +17,12 @@ from app.extensions import db
 from app.models import HumanTask, MessageWait, ProcessEvent, ProcessInstance, WorkflowTimer
 from app.models.types import utcnow
 from app.services.errors import Conflict, NotFound, RuleViolation
+from app.services.i18n import N_
 from app.workflow import definitions, inbox
 from app.workflow.errors import TaskConflict, WorkflowFailure
 from app.workflow.registry import REGISTRY
 from app.workflow.sandbox import CURRENT_CALL
-from app.workflow.serializer import dumps, loads, new_workflow
+from app.workflow.serializer import deadline_of, dumps, loads, new_workflow
 
 log = logging.getLogger(__name__)
 
@@ -84,17 +84,6 @@ def save(instance, workflow, completed=None, actor_id=None) -> None:
     if thrown:
         from app.workflow import messages  # messages use runtime; imported late to avoid a cycle
         messages.route(instance, thrown)
-
-
-def deadline_of(value) -> datetime | None:
-    if isinstance(value, dict):
-        value = value.get("next")
-    if isinstance(value, str):
-        try:
-            return datetime.fromisoformat(value)
-        except ValueError:
-            return None
-    return value if isinstance(value, datetime) else None
 
 
 NOTHING = {"timer": None, "messages": []}
@@ -238,7 +227,7 @@ def run_attempt(instance, attempt: dict, work) -> ProcessInstance:
         raise TaskConflict("流程已被他人更新，请刷新后重试") from None
     except WorkflowFailure as failure:
         db.session.rollback()
-        mark_error(instance_id, failure.message, attempt)
+        mark_error(instance_id, failure.reason, attempt)
         raise
     except Exception:
         db.session.rollback()
@@ -275,7 +264,25 @@ def resume(instance, actor) -> None:
     save(instance, workflow)  # recomputes status and the timer row; overdue timers fire on the next poll
 
 
+NOT_TERMINABLE = N_("流程“%(process_key)s”未声明终止后其业务记录如何处理，不能终止")
+
+
 def terminate(instance, actor, reason: str) -> None:
+    """An administrator ends the instance and, as its process declares (the registry's
+    terminations), the business record it is about — both in the caller's transaction,
+    so a terminated instance never leaves its record waiting for a flow that is gone."""
+    if instance.status in ("completed", "terminated"):
+        raise Conflict("流程已结束")
+    termination = REGISTRY.terminations.get(instance.process_key)
+    if termination is None:
+        raise Conflict(NOT_TERMINABLE, process_key=instance.process_key)
+    termination.end(dict(instance.subject or {}), actor, reason)
+    end_flow(instance, actor, reason)
+
+
+def end_flow(instance, actor, reason: str) -> None:
+    """Ends the instance alone: for a service that settles its record itself (a person
+    withdrawing a resignation), and for terminate once the record is settled."""
     if instance.status in ("completed", "terminated"):
         raise Conflict("流程已结束")
     instance.status, instance.completed_at = "terminated", utcnow()

@@ -5,7 +5,7 @@ import pytest
 
 from app.extensions import db
 from app.workflow import definitions
-from app.workflow.registry import install
+from app.workflow.registry import Termination, install
 
 FIXTURES = Path(__file__).parent / "fixtures"
 RECORDED: list[dict] = []
@@ -23,7 +23,13 @@ def flaky(params, ctx):
     return {"ok": True}
 
 
-install(handlers={"record_outcome": record_outcome, "flaky": flaky})
+def nothing_to_end(subject, actor, reason):
+    """simple_approval is about no business record: terminating it ends the flow alone.
+    The other fixtures declare nothing, so they cannot be terminated (tests/workflow/test_terminate.py)."""
+
+
+install(handlers={"record_outcome": record_outcome, "flaky": flaky},
+        terminations={"simple_approval": Termination(nothing_to_end)})
 
 
 def fixture_xml(name: str) -> str:

@@ -22,6 +22,9 @@ def from_environment() -> dict:
     return {
         "SECRET_KEY": os.environ.get("SECRET_KEY", ""),
         "SQLALCHEMY_DATABASE_URI": _database_url(),
+        # A pooled connection the server closed meanwhile (restart, failover, an idle
+        # timeout, pg_terminate_backend) is found and replaced at checkout, not by a 500.
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         "UPLOAD_FOLDER": os.environ.get("UPLOAD_FOLDER", str(INSTANCE / "uploads")),
         "KEY_FOLDER": os.environ.get("KEY_FOLDER", str(INSTANCE / "keys")),
         "BANK_OUTBOX": os.environ.get("BANK_OUTBOX", str(INSTANCE / "bank-outbox")),
@@ -34,6 +37,10 @@ def from_environment() -> dict:
         "API_TOKEN_HOURS": int(os.environ.get("API_TOKEN_HOURS", 12)),
         "LOGIN_MAX_FAILURES": int(os.environ.get("LOGIN_MAX_FAILURES", 5)),
         "LOGIN_LOCK_MINUTES": int(os.environ.get("LOGIN_LOCK_MINUTES", 15)),
+        # How many reverse proxies in front set X-Forwarded-For; 0 trusts none of it.
+        # Login failures are counted per client address, so behind a proxy this must be
+        # set, or every client shares the proxy's address.
+        "PROXY_FIX_X_FOR": int(os.environ.get("PROXY_FIX_X_FOR", 0)),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": _bool("SESSION_COOKIE_SECURE", False),

@@ -4,10 +4,10 @@ from flask_babel import gettext, lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import Field, IntegerField, SelectField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import AnyOf, NumberRange, Optional, ValidationError
+from wtforms.validators import AnyOf, Optional, ValidationError
 
 from app.forms.employment import job_type_choices
-from app.forms.fields import required
+from app.forms.fields import MAX_ID, an_id, required
 from app.services.job_types import JOB_TYPES
 
 MAX_BATCH = 500
@@ -23,7 +23,7 @@ class IdListField(Field):
         self.data = []
         for value in valuelist:
             text = str(value).strip()
-            if not text.isdigit() or len(text) > 12 or int(text) < 1:
+            if not text.isdigit() or len(text) > 12 or not 1 <= int(text) <= MAX_ID:
                 self.data = []
                 raise ValueError(gettext("请选择人员"))
             self.data.append(int(text))
@@ -55,5 +55,4 @@ class AllocationForm(FlaskForm):
 class ManagerForm(FlaskForm):
     """{"person_id"}: the enterprise's active 管理人员 to become its PM on the project."""
 
-    person_id = IntegerField(_l("人员"), validators=[required("请选择人员"),
-                                                   NumberRange(min=1, message=_l("请选择人员"))])
+    person_id = IntegerField(_l("人员"), validators=[required("请选择人员"), an_id("请选择人员")])

@@ -1,7 +1,7 @@
 """Validators shared by the forms: they wrap the pure identifier checks and
 normalise the field's value (e.g. a lower-case x in an ID number becomes X)."""
 from flask_babel import gettext, lazy_gettext as _l
-from wtforms.validators import DataRequired, Length, ValidationError
+from wtforms.validators import DataRequired, Length, NumberRange, ValidationError
 
 from app.services.i18n import N_
 
@@ -19,6 +19,14 @@ class Normalized:
             field.data = self.normalizer(field.data)
         except ValueError as error:
             raise ValidationError(gettext(str(error))) from None
+
+
+MAX_ID = 2**31 - 1  # ids are database integers: a larger one names nothing (and SQLite overflows on it)
+
+
+def an_id(label_msg: str):
+    """A record id chosen in a form: 1 .. MAX_ID, else the field's "please choose" message."""
+    return NumberRange(min=1, max=MAX_ID, message=_l(label_msg))
 
 
 def required(label_msg: str = N_("此项为必填项")):

@@ -5,7 +5,7 @@ from wtforms import Form, FormField, IntegerField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Regexp
 
-from app.forms.fields import Normalized, max_len, required, strip
+from app.forms.fields import Normalized, an_id, max_len, required, strip
 from app.models.projects import LABOR_SUBCONTRACTOR, SPECIALIST_SUBCONTRACTOR
 from app.services.uscc import normalize_uscc
 
@@ -43,12 +43,13 @@ class ProjectForm(FlaskForm):
                                    Regexp(r"^[A-Za-z0-9\-]{2,32}$", message=_l("项目编号为2至32位字母、数字或连字符"))])
     name = StringField(_l("项目名称"), filters=[strip], validators=[required("请填写项目名称"), max_len(128)])
     address = StringField(_l("项目地址"), filters=[strip], validators=[required("请填写项目地址"), max_len(255)])
-    gc_enterprise_id = IntegerField(_l("施工总包单位"), validators=[required("请选择施工总包单位")])
+    gc_enterprise_id = IntegerField(_l("施工总包单位"), validators=[required("请选择施工总包单位"),
+                                                                an_id("请选择施工总包单位")])
     wage_account = FormField(WageAccountForm, label=_l("农民工工资专用账户"))
 
 
 class ParticipantForm(FlaskForm):
-    enterprise_id = IntegerField(_l("参建企业"), validators=[required("请选择参建企业")])
+    enterprise_id = IntegerField(_l("参建企业"), validators=[required("请选择参建企业"), an_id("请选择参建企业")])
     kind = SelectField(_l("参建类型"), choices=SUBCONTRACTOR_KINDS, validate_choice=True)
 
 

@@ -5,7 +5,7 @@ from wtforms import IntegerField, StringField
 from wtforms.validators import InputRequired, NumberRange, Optional, Regexp
 
 from app.forms.employment import IsoDateField, WholeNumberField
-from app.forms.fields import required, strip
+from app.forms.fields import an_id, required, strip
 from app.services.payroll import MAX_FEN
 
 _MONTH = Regexp(r"^20\d\d-(0[1-9]|1[0-2])$", message=_l("工资月份格式应为 YYYY-MM"))
@@ -35,8 +35,8 @@ class DraftForm(FlaskForm):
 
     pay_month = StringField(_l("工资月份"), filters=[strip], validators=[required("请选择工资月份"), _MONTH])
     batch_id = IntegerField(_l("银行交换批次号"), validators=[required("请选择银行交换批次号"),
-                                                        NumberRange(min=1, message=_l("请选择银行交换批次号"))])
-    enterprise_id = IntegerField(_l("编制单位"), validators=[Optional(), NumberRange(min=1)])
+                                                        an_id("请选择银行交换批次号")])
+    enterprise_id = IntegerField(_l("编制单位"), validators=[Optional(), an_id("请选择编制单位")])
 
 
 class LineForm(FlaskForm):

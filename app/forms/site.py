@@ -10,7 +10,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import AnyOf, InputRequired, Length, NumberRange, Optional, ValidationError
 
 from app.forms.allocation import IdListField
-from app.forms.fields import required, strip
+from app.forms.fields import an_id, required, strip
 from app.services import geo
 from app.services.signin import DEFAULT_RADIUS_M, MAX_RADIUS_M, MIN_RADIUS_M
 
@@ -66,7 +66,7 @@ class ScanForm(FlaskForm):
 class WorkerSignInForm(FlaskForm):
     """{"project_id","officer_token","lng","lat","coord_system"}: 班前签到 by the worker."""
 
-    project_id = IntegerField(_l("项目"), validators=[required("请选择项目"), NumberRange(min=1, message=_l("请选择项目"))])
+    project_id = IntegerField(_l("项目"), validators=[required("请选择项目"), an_id("请选择项目")])
     officer_token = _token(_l("班前签到员的建设码"), "请扫描班前签到员的建设码")
     lng = Coordinate(_l("经度"), validators=_lng())
     lat = Coordinate(_l("纬度"), validators=_lat())
@@ -98,8 +98,7 @@ class SigninLocationForm(FlaskForm):
 class OfficerForm(FlaskForm):
     """【添加授权】 → 班前签到员: {"person_id"}."""
 
-    person_id = IntegerField(_l("被授权人"), validators=[required("请选择人员"),
-                                                     NumberRange(min=1, message=_l("请选择人员"))])
+    person_id = IntegerField(_l("被授权人"), validators=[required("请选择人员"), an_id("请选择人员")])
 
 
 class ExitForm(FlaskForm):

@@ -51,5 +51,5 @@ def fire_due(limit: int | None = None) -> int:
             db.session.rollback()  # another process changed the instance meanwhile; next poll
         except WorkflowFailure as failure:
             db.session.rollback()
-            runtime.mark_error(instance_id, failure.message, {"kind": "timer"})
+            runtime.mark_error(instance_id, failure.reason, {"kind": "timer"})
     return fired

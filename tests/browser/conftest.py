@@ -3,6 +3,9 @@
 Uses the Debian `chromium` package (never `playwright install`); point the
 CHROMIUM environment variable elsewhere to use another binary. Screenshots of
 every page a test visits go to artifacts/screenshots/<test name>/NN-<name>.png.
+
+Every page runs under the app's real Content-Security-Policy; a violation of it logged
+in the console of any page a test opens fails that test (see `new_page`).
 """
 import os
 import re
@@ -61,25 +64,51 @@ def browser():
             browser.close()
 
 
+# Chromium logs each CSP violation to the console ("Refused to ... Content Security
+# Policy ..."); the init script also reports the DOM's securitypolicyviolation event, so a
+# violation is seen even where the browser's own message would not reach Playwright.
+REPORT_CSP_VIOLATIONS = """
+document.addEventListener("securitypolicyviolation", function (e) {
+  console.error("CSP violation: " + e.effectiveDirective + " blocked " + (e.blockedURI || "inline")
+                + " at " + e.sourceFile + ":" + e.lineNumber + " " + (e.sample || ""));
+}, true);
+"""
+
+
+def is_csp_violation(message) -> bool:
+    return message.type == "error" and ("Content Security Policy" in message.text
+                                        or message.text.startswith("CSP violation:"))
+
+
 @pytest.fixture
 def new_page(browser, live_server):
     """A factory of pages, each in its own browser context (its own cookies, so its own user).
 
     new_page() is a 1280x800 desktop; new_page(phone=True) a 390x844 touch phone.
-    Relative URLs (page.goto("/login")) resolve against the live server.
+    Relative URLs (page.goto("/login")) resolve against the live server. Any CSP violation
+    in the console of these pages fails the test when it ends.
     """
-    contexts = []
+    contexts, violations = [], []
+
+    def watch(message):
+        if is_csp_violation(message):
+            violations.append(f"{message.page.url if message.page else '?'}: {message.text}")
 
     def make(*, phone=False, **options):
         settings = {**(PHONE if phone else DESKTOP), "locale": "zh-CN", "base_url": live_server, **options}
         context = browser.new_context(**settings)
         context.set_default_timeout(10_000)
+        context.add_init_script(REPORT_CSP_VIOLATIONS)
+        context.on("console", watch)
         contexts.append(context)
         return context.new_page()
 
+    make.violations = violations  # a test that provokes a violation on purpose reads and clears it
     yield make
     for context in contexts:
-        context.close()
+        context.close()  # also delivers console messages still on their way
+    if violations:
+        pytest.fail("Content-Security-Policy violated:\n" + "\n".join(violations), pytrace=False)
 
 
 @pytest.fixture

@@ -67,7 +67,7 @@ def _type_name(obj) -> str:
     return type(obj).__name__
 
 
-def guarded_getattr(obj, name, default=None):
+def guarded_getattr(obj, name):
     """`obj.name` for allowed attributes only (RestrictedPython's `_getattr_`)."""
     if not isinstance(name, str):
         _deny("a computed attribute")
@@ -99,7 +99,7 @@ def augmented_item(obj, key, op: str, value):
     target[key] = in_place(op, guarded_getitem(obj, key), value)
 
 
-def guarded_call(function, *args, **kwargs):
+def guarded_call(function, /, *args, **kwargs):
     """Every call of a script: a size check before what would grow a value in one call,
     and the budget charged with what a constructor or builder made."""
     if id(function) in _CONSTRUCTOR_IDS:
@@ -144,16 +144,6 @@ def _refuse_growth(what: str):
     raise ScriptStop(f"script refused: {what} would exceed the limit of {MAX_ITEMS:,} items")
 
 
-def guarded_apply(function, *args, **kwargs):
-    """A call written with *args or **kwargs (RestrictedPython's `_apply_`)."""
-    return guarded_call(function, *args, **kwargs)
-
-
-def sized_format_value(value):
-    """A value placed in an f-string: its text is as long as its weight, at most."""
-    return sized(value)
-
-
 # the names the compiled code calls (script_policy.py writes them; none is a name a script may use)
 GUARDS = {
     "_getattr_": guarded_getattr,
@@ -162,10 +152,10 @@ GUARDS = {
     "_getiter_": iter,
     "_iter_unpack_sequence_": guarded_iter_unpack_sequence,
     "_unpack_sequence_": guarded_unpack_sequence,
-    "_apply_": guarded_apply,
+    "_apply_": guarded_call,  # a call written with *args or **kwargs
     "_inplacevar_": in_place,
     "_call_": guarded_call,
     "_binop_": binop,
-    "_sized_": sized_format_value,
+    "_sized_": sized,  # a value placed in an f-string: its text is as long as its weight, at most
     "_augitem_": augmented_item,
 }

@@ -1,7 +1,7 @@
-"""Payroll
+"""Payroll — units left out of a summary, recorded
 
 Revision ID: 0012_summary_without
-Revises:  units left out of a summary, recorded:0011_sessions
+Revises: 0011_sessions
 Create Date: 2026-12-03 15:00:00
 
 """
@@ -9,7 +9,7 @@ from alembic import op  # noqa: F401
 
 
 revision = '0012_summary_without'
-down_revision = ' units left out of a summary, recorded:0011_sessions'
+down_revision = '0011_sessions'
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
-"""Calendar
+"""Calendar — statutory holidays and make-up working days by year
 
 Revision ID: 0013_holidays
-Revises:  statutory holidays and make-up working days by year:0012_summary_without
+Revises: 0012_summary_without
 Create Date: 2026-12-03 15:00:00
 
 """
@@ -9,7 +9,7 @@ from alembic import op  # noqa: F401
 
 
 revision = '0013_holidays'
-down_revision = ' statutory holidays and make-up working days by year:0012_summary_without'
+down_revision = '0012_summary_without'
 branch_labels = None
 depends_on = None
 

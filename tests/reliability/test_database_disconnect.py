@@ -123,8 +123,6 @@ def test_the_scheduler_pre_pings_and_its_next_run_works(pg, caplog, monkeypatch)
     from app.workflow.scheduler import build
 
     [timers] = [job for job in build(pg).get_jobs() if job.id == "timers"]
-    # alembic's logging set-up (the migration at session start) disables existing loggers
-    monkeypatch.setattr(logging.getLogger("app.workflow.scheduler"), "disabled", False)
     caplog.set_level(logging.ERROR, logger="app.workflow.scheduler")
 
     def failed_runs():

@@ -1,5 +1,4 @@
 import json
-import logging
 import socket
 import threading
 from dataclasses import replace
@@ -212,9 +211,6 @@ def test_outbox_gateway_never_overwrites_a_pushed_batch(tmp_path):
 
 
 def test_an_outbox_that_cannot_be_written_says_so_without_its_path(tmp_path, caplog, monkeypatch):
-    # Alembic's fileConfig (migrations/env.py), run in-process by the test database's
-    # `db upgrade`, disables loggers that already exist: this one must speak here.
-    monkeypatch.setattr(logging.getLogger("app.services.bank_gateways"), "disabled", False)
     blocker = tmp_path / "not-a-folder"
     blocker.write_bytes(b"")  # a file where the outbox folder should be
     with pytest.raises(BankPushError) as refused:

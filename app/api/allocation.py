@@ -18,14 +18,18 @@ def allocation_json(a: Allocation) -> dict:
 
 
 @endpoint(bp, "/projects/<int:pid>/managers", "POST",
-          summary="Designate the enterprise's active 管理人员 as its PM on the project (legal rep / HR)",
+          summary="Designate the enterprise's active 管理人员 as its PM on the project, replacing the PM "
+                  "designated before (legal rep / HR)",
           tag="allocation", form=ManagerForm,
-          responses={201: {"id": "integer", "status": "string"}, 403: None, 404: None, 409: None, 422: None})
+          responses={201: {"id": "integer", "status": "string", "replaced_person_ids": "array"}, 403: None, 404: None,
+                     409: None, 422: None})
 def designate_manager(pid, form):
     project = visible(Project, pid, "project.view")
-    allocation = allocation_service.designate_manager(g.api_user, project, form.person_id.data)
+    designation = allocation_service.designate_manager(g.api_user, project, form.person_id.data)
     db.session.commit()
-    return allocation_json(allocation), 201
+    # The PMs replaced stay on the project until the site exits them.
+    replaced = [u.person.id for u in designation.replaced if u.person is not None]
+    return {**allocation_json(designation.allocation), "replaced_person_ids": replaced}, 201
 
 
 @endpoint(bp, "/projects/<int:pid>/allocations", "POST",

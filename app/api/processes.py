@@ -13,8 +13,8 @@ from app.extensions import db
 from app.forms.processes import TerminateForm
 from app.models import HumanTask, ProcessDefinition, ProcessEvent, ProcessInstance, WorkflowTimer
 from app.models.workflow import INSTANCE_STATUSES
-from app.services import audit
-from app.workflow import definitions, isolation, migration, runtime, xml_text
+from app.services import audit, rule_periods
+from app.workflow import definitions, isolation, migration, parsing, runtime, timer_periods, xml_text
 from app.workflow.errors import WorkflowFailure
 
 
@@ -127,8 +127,10 @@ def list_definitions():
     return {"items": list(grouped.values())}
 
 
-@endpoint(bp, "/process-definitions", "POST", summary="Deploy a BPMN diagram as a new version (analyst)",
-          tag="processes", body="xml", responses={201: {"key": "string", "version": "integer"},
+@endpoint(bp, "/process-definitions", "POST", summary="Deploy a BPMN diagram as a new version (analyst); a change "
+          "to a waiting period DOMAIN.md names as a rule (resignation waiting_period, hire_consent consent_expiry) "
+          "is deployed, audited and named in `warnings`",
+          tag="processes", body="xml", responses={201: {"key": "string", "version": "integer", "warnings": "array"},
                                                   200: {"key": "string", "version": "integer"},
                                                   403: None, 415: None, 422: None})
 def deploy_definition():
@@ -140,16 +142,27 @@ def deploy_definition():
     except xml_text.XmlEncodingError as error:
         message = gettext(error.message, **error.params)
         raise ApiProblem(422, message, errors={"bpmn": message}) from None
+    key = parsing.process_key(xml)
+    changes = rule_periods.changes(key, xml) if key else []
     try:
         definition, created = isolation.deploy(xml, "deploy", actor=g.api_user)
     except definitions.DefinitionError as error:
         raise ApiProblem(422, gettext("流程图校验未通过：%(detail)s", detail=str(error.problems[0])),
                          errors=_problems_by_element(error.problems)) from None
-    if created:
-        audit.record(g.api_user, "process.deploy", "process_definition", definition.id,
-                     key=definition.key, version=definition.version)
+    if not created:
+        db.session.commit()
+        return {"key": definition.key, "version": definition.version}, 200
+    # A client of the API decides for itself (the modeler asks the analyst to confirm a
+    # rule change first): the change is deployed, named in the answer and audited.
+    warnings = [gettext(rule_periods.RULE_CHANGED, rule=gettext(c.rule.label), timer=c.rule.timer_id,
+                        old=timer_periods.describe_expression(c.old), new=timer_periods.describe_expression(c.new))
+                for c in changes]
+    audit.record(g.api_user, "process.deploy", "process_definition", definition.id,
+                 key=definition.key, version=definition.version,
+                 **({"rule_changes": [{"timer": c.rule.timer_id, "old": c.old, "new": c.new} for c in changes]}
+                    if changes else {}))
     db.session.commit()
-    return {"key": definition.key, "version": definition.version}, 201 if created else 200
+    return {"key": definition.key, "version": definition.version, **({"warnings": warnings} if warnings else {})}, 201
 
 
 # --- migration to the latest version (administrators) ----------------------------------

@@ -58,7 +58,8 @@ def _managed(eid: int) -> Enterprise:
 
 
 @endpoint(bp, "/enterprises/<int:eid>/dismissals", "POST",
-          summary="【批量解聘】→【解除聘用关系】 (legal rep / HR); a manager still on site → ok:false",
+          summary="【批量解聘】→【解除聘用关系】 (legal rep / HR); a manager who is a project's PM, or still "
+                  "allocated to one → ok:false",
           tag="separation", form=DismissalForm,
           responses={200: {"results": "array"}, 403: None, 404: None, 422: None})
 def dismiss(eid, form):
@@ -66,7 +67,10 @@ def dismiss(eid, form):
     results = service.dismiss(g.api_user, enterprise, form.person_ids.data, form.reason.data)
     return {"results": [{"person_id": r.person_id, "ok": r.ok,
                          **({"separation_id": r.separation_id} if r.separation_id else {}),
-                         **({"detail": gettext(r.detail)} if r.detail else {})} for r in results]}
+                         **({"detail": gettext(r.detail)} if r.detail else {}),
+                         # a refused manager: the projects still holding them, and as what
+                         **({"projects": [{"project_id": p.project_id, "position": p.position} for p in r.places]}
+                            if r.places else {})} for r in results]}
 
 
 @endpoint(bp, "/enterprises/<int:eid>/dismissals/<int:person_id>", "DELETE",

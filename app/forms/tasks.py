@@ -52,7 +52,7 @@ class ResignationAgreeForm(FlaskForm):
 
     decision = SelectField(_l("处理意见"), choices=[SelectChoice("agree", _l("同意"))], default="agree",
                            validate_choice=False, validators=[AnyOf(
-                               ["agree"], message=_l("员工申请离职无需企业批准，只能同意；企业未同意的，24小时后员工可立即离职"))])
+                               ["agree"], message=_l("员工申请离职无需企业批准，只能同意；企业在等待期内未同意的，员工可立即离职"))])
     comment = TextAreaField(_l("意见说明"), filters=[strip],
                             validators=[Length(max=500, message=_l("长度不能超过%(max)d个字符"))])
 

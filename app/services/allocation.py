@@ -18,11 +18,11 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from app.extensions import db
-from app.models import Allocation, Employment, HumanTask, Person, RoleGrant, User
+from app.models import Allocation, Employment, HumanTask, Person, User
 from app.models.allocation import OPEN_ALLOCATION
 from app.models.employment import OPEN_STATUSES
 from app.models.types import utcnow
-from app.services import audit, roles
+from app.services import audit, project_managers, roles
 from app.services.errors import Conflict, Forbidden, NotFound, RuleViolation
 from app.services.i18n import N_
 from app.services.job_types import JOB_TYPES, fits_identity
@@ -44,7 +44,7 @@ ON_THIS_PROJECT = N_("该人员已分配到本项目")
 NOT_A_WORKER = N_("只有身份为建筑工人的人员才能作为建筑工人分配")
 NOT_A_MANAGER = N_("只有身份为管理人员的人员才能担任项目经理")
 NO_ACCOUNT = N_("该人员尚无登录账号")
-PM_EXISTS = N_("本单位在该项目已有项目经理")
+ALREADY_PM = N_("该人员已是本单位在本项目的项目经理")
 BAD_ROLE = N_("请选择分配角色：建筑工人或现场操作用户")
 BAD_JOB_TYPE = N_("请从工种列表中选择")
 JOB_TYPE_NOT_WORKER = N_("建筑工人不能选择“管理人员”工种")
@@ -60,6 +60,15 @@ class Result:
     ok: bool
     allocation_id: int | None = None
     detail: str | None = None  # a Chinese msgid when refused
+
+
+@dataclass
+class Designation:
+    """A PM designated: their allocation, and the PMs it replaced (users), who stay on
+    the project until exited."""
+
+    allocation: Allocation
+    replaced: list
 
 
 class _Refused(Exception):
@@ -94,9 +103,12 @@ def _refuse_if_on_a_project(person_id: int, project_id: int) -> None:
 
 def _employment_at(person_id: int, enterprise_ids: set[int]) -> Employment:
     """The person's open employment at one of these enterprises; anything else is
-    "not our employee" (another employer's staff is not revealed)."""
+    "not our employee" (another employer's staff is not revealed). Locked until commit
+    (PostgreSQL), as a dismissal locks it: a manager is never allocated while a
+    dismissal that found them on no project is under way."""
     employment = db.session.scalar(select(Employment).where(Employment.person_id == person_id,
-                                                            Employment.status.in_(OPEN_STATUSES)).limit(1))
+                                                            Employment.status.in_(OPEN_STATUSES)).limit(1)
+                                   .with_for_update().execution_options(populate_existing=True))
     if employment is None or employment.enterprise_id not in enterprise_ids:
         raise _Refused(NOT_EMPLOYEE)
     if employment.status != "active":
@@ -118,11 +130,13 @@ def _add(allocation: Allocation, person_id: int, project_id: int) -> None:
 
 # --- 项目经理 ----------------------------------------------------------------------------
 
-def designate_manager(actor, project, person_id: int):
+def designate_manager(actor, project, person_id: int) -> Designation:
     """The participant enterprise's legal rep / HR makes its active 管理人员 employee the
     enterprise's PM on the project: a RoleGrant(project_manager, enterprise, project) and
-    a confirmed Allocation(role="project_manager"). One PM per enterprise per project.
-    Raises RuleViolation / Conflict / Forbidden. Caller commits. Returns the Allocation."""
+    a confirmed Allocation(role="project_manager"). One PM per enterprise per project: a
+    PM already designated is replaced (app/services/project_managers.hand_over) and stays
+    on the project until exited. Raises RuleViolation / Conflict / Forbidden. Caller
+    commits."""
     mine = _staff_of(actor) & _participants(project)
     if not mine:
         raise Forbidden(NOT_STAFF)
@@ -134,23 +148,23 @@ def designate_manager(actor, project, person_id: int):
         user = employment.person.user
         if user is None:
             raise _Refused(NO_ACCOUNT)
-        if db.session.scalar(select(RoleGrant.id).where(
-                RoleGrant.role == roles.PROJECT_MANAGER, RoleGrant.enterprise_id == employment.enterprise_id,
-                RoleGrant.project_id == project_id).limit(1)) is not None:
-            raise Conflict(PM_EXISTS)
+        enterprise_id = employment.enterprise_id
+        project_managers.lock_participation(enterprise_id, project_id)
+        if any(g.user_id == user.id for g in project_managers.designated(enterprise_id, project_id)):
+            raise Conflict(ALREADY_PM)
         _refuse_if_on_a_project(person_id, project_id)
-        now = utcnow()
-        allocation = Allocation(project_id=project_id, enterprise_id=employment.enterprise_id, person_id=person_id,
+        allocation = Allocation(project_id=project_id, enterprise_id=enterprise_id, person_id=person_id,
                                 employment_id=employment.id, role=roles.PROJECT_MANAGER, status="confirmed",
-                                job_type=employment.job_type, allocated_by_id=actor.id, allocated_at=now)
+                                job_type=employment.job_type, allocated_by_id=actor.id, allocated_at=utcnow())
         _add(allocation, person_id, project_id)
     except _Refused as refusal:
         raise RuleViolation(refusal.message, field="person_id") from None
-    roles.grant(user, roles.PROJECT_MANAGER, enterprise_id=allocation.enterprise_id, project_id=project_id,
-                granted_by=actor)
+    replaced = project_managers.hand_over(actor, enterprise_id, project_id, user)
+    roles.grant(user, roles.PROJECT_MANAGER, enterprise_id=enterprise_id, project_id=project_id, granted_by=actor)
     audit.record(actor, "allocation.designate_manager", "allocation", allocation.id, person_id=person_id,
-                 enterprise_id=allocation.enterprise_id, project_id=project_id)
-    return allocation
+                 enterprise_id=enterprise_id, project_id=project_id,
+                 replaced_user_ids=[u.id for u in replaced] or None)
+    return Designation(allocation, replaced)
 
 
 # --- 人员分配 ----------------------------------------------------------------------------

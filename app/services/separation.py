@@ -9,7 +9,7 @@ an employment exits the person's open allocation and ends any allocation still
 awaiting confirmation. Callers commit unless a docstring says so.
 """
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -18,7 +18,7 @@ from app.extensions import db
 from app.models import Allocation, Employment, ProcessInstance, Separation, User
 from app.models.allocation import OPEN_ALLOCATION
 from app.models.types import utcnow
-from app.services import audit, roles
+from app.services import audit, project_managers, roles
 from app.services.errors import Conflict, Forbidden, NotFound, RuleViolation
 from app.services.i18n import N_
 from app.services.site import ACCEPTED, exit_allocation
@@ -35,7 +35,8 @@ NO_PENDING_RESIGNATION = N_("没有进行中的离职申请")
 REASON_NEEDED = N_("请填写原因")
 NOT_STAFF = N_("只有本单位的法人或人事聘用管理员可以解聘人员")
 NOT_EMPLOYEE = N_("该人员不是本单位在职人员")
-MANAGER_ON_SITE = N_("该管理人员仍在工地，需先在工地端完成退场")
+MANAGER_ON_PROJECT = N_("请先办理退场或更换项目经理")
+MANAGER_PENDING_ALLOCATION = N_("该管理人员有待确认的项目分配，请待项目接收或拒绝后再解聘")
 NO_PENDING_DISMISSAL = N_("该人员没有进行中的解聘")
 FLOW_FAILED = N_("解聘流程启动失败，请稍后重试或联系管理员")
 WRONG_STATE = N_("离职或解聘的状态已变化，请刷新后重试")
@@ -49,6 +50,16 @@ class Result:
     ok: bool
     separation_id: int | None = None
     detail: str | None = None  # a msgid when refused
+    places: list["OnProject"] = field(default_factory=list)  # why a manager was refused
+
+
+@dataclass
+class OnProject:
+    """A project a 管理人员 is still on: as its 项目经理, or with an allocation in
+    `position` (its status: pending_level1, pending_gc, confirmed, on_site)."""
+
+    project_id: int
+    position: str
 
 
 def _subject(separation) -> dict:
@@ -164,9 +175,36 @@ def complete_resignation(separation_id: int, actor_id, by: str) -> Separation:
 
 # --- dismissal ---------------------------------------------------------------------------
 
-def _manager_on_site(employment) -> bool:
-    return employment.identity == "manager" and db.session.scalar(select(Allocation.id).where(
-        Allocation.person_id == employment.person_id, Allocation.status == "on_site").limit(1)) is not None
+def still_on_projects(employment) -> list[OnProject]:
+    """What keeps a 管理人员 from being dismissed (DOMAIN §7): their designation as a
+    project's 项目经理, and every allocation not yet exited — confirmed or entered, or
+    still awaiting confirmation (which, confirmed while the person is 解聘中, would be
+    exited unnoticed when they agree). A worker has none: their allocation is exited
+    automatically when the employment ends."""
+    if employment.identity != "manager":
+        return []
+    places = [OnProject(project_id, "project_manager")
+              for project_id in project_managers.projects_led(employment.person.user, employment.enterprise_id)]
+    for project_id, status in db.session.execute(select(Allocation.project_id, Allocation.status).where(
+            Allocation.person_id == employment.person_id, Allocation.status.in_(OPEN_ALLOCATION))):
+        if not any(p.project_id == project_id for p in places):
+            places.append(OnProject(project_id, status))
+    return places
+
+
+def _refusal(places: list[OnProject]) -> str:
+    if any(p.position in ("project_manager", *ACCEPTED) for p in places):
+        return MANAGER_ON_PROJECT
+    return MANAGER_PENDING_ALLOCATION
+
+
+def _locked_employment(person_id: int, enterprise_id: int) -> Employment | None:
+    """The open employment, locked until commit (PostgreSQL): an allocation or a PM
+    designation racing this dismissal waits, then finds it no longer active."""
+    return db.session.scalar(select(Employment).where(
+        Employment.person_id == person_id, Employment.enterprise_id == enterprise_id,
+        Employment.status.in_(("active", "resigning", "dismissing"))).limit(1)
+        .with_for_update().execution_options(populate_existing=True))
 
 
 def dismiss(actor, enterprise, person_ids: list[int], reason: str) -> list[Result]:
@@ -178,17 +216,17 @@ def dismiss(actor, enterprise, person_ids: list[int], reason: str) -> list[Resul
     enterprise_id = enterprise.id
     results = []
     for person_id in dict.fromkeys(person_ids):
-        employment = db.session.scalar(select(Employment).where(
-            Employment.person_id == person_id, Employment.enterprise_id == enterprise_id,
-            Employment.status.in_(("active", "resigning", "dismissing"))).limit(1))
+        employment = _locked_employment(person_id, enterprise_id)
+        refusal, places = None, []
         if employment is None:
-            results.append(Result(person_id, False, detail=NOT_EMPLOYEE))
-            continue
-        if employment.status != "active":
-            results.append(Result(person_id, False, detail=ALREADY_PENDING))
-            continue
-        if _manager_on_site(employment):
-            results.append(Result(person_id, False, detail=MANAGER_ON_SITE))
+            refusal = NOT_EMPLOYEE
+        elif employment.status != "active":
+            refusal = ALREADY_PENDING
+        elif places := still_on_projects(employment):
+            refusal = _refusal(places)
+        if refusal is not None:
+            db.session.rollback()  # releases the lock; nothing was changed
+            results.append(Result(person_id, False, detail=refusal, places=places))
             continue
         try:
             separation = Separation(kind=DISMISSAL, employment_id=employment.id, person_id=person_id,

@@ -2,7 +2,9 @@
  * runtime reads — the element's name, a user task's form key, a service task's handler,
  * a timer's duration, a lane's role — through bpmn-js commands (so Ctrl+Z undoes them)
  * and never by hand-written XML. 【校验】 and 【发布】 post the diagram to the server and mark
- * each problem on the canvas. The bpmn.io watermark stays visible: the licence requires it. */
+ * each problem on the canvas. A publish that changes a waiting period DOMAIN.md names as a
+ * rule is answered with warnings; the dialog lists them and publishes only once ticked.
+ * The bpmn.io watermark stays visible: the licence requires it. */
 (function () {
   "use strict";
 
@@ -20,6 +22,9 @@
   var current = null;      // the element the panel shows
   var dirty = false;       // changed since opened or published
   var marked = [];         // element ids marked with a problem
+  var ruleBox = document.querySelector("[data-rule-warnings]");  // in the publish dialog
+  var ruleConfirm = ruleBox && ruleBox.querySelector("[data-rule-confirm]");
+  var publishConfirm = root.querySelector("[data-action='confirm-publish']");
 
   function fill(text, values) {
     return text.replace(/\{(\w+)\}/g, function (_, name) { return values[name]; });
@@ -275,6 +280,44 @@
     });
   }
 
+  /* Warnings (a changed rule period) under the problems; a click shows the timer. */
+  function listWarnings(warnings) {
+    problemsEmpty.classList.toggle("d-none", warnings.length > 0 || problemsList.children.length > 0);
+    warnings.forEach(function (warning) {
+      var item = document.createElement("li");
+      item.className = "list-group-item list-group-item-warning list-group-item-action";
+      item.setAttribute("data-warning", warning.element_id || "");
+      item.textContent = warning.message;
+      var shape = shapeFor(warning.element_id);
+      if (shape) {
+        item.style.cursor = "pointer";
+        item.addEventListener("click", function () {
+          selection.select(shape);
+          canvas.scrollToElement(shape);
+        });
+      }
+      problemsList.appendChild(item);
+    });
+  }
+
+  /* The publish dialog: the rule changes the server named, and the tick they need. A
+   * changed diagram forgets them: a confirmation is for the change it was given for. */
+  function showRuleChanges(warnings) {
+    if (!ruleBox) {
+      return;
+    }
+    var list = ruleBox.querySelector("[data-rule-warning-list]");
+    list.innerHTML = "";
+    warnings.forEach(function (warning) {
+      var item = document.createElement("li");
+      item.textContent = warning.message;
+      list.appendChild(item);
+    });
+    ruleBox.classList.toggle("d-none", !warnings.length);
+    ruleConfirm.checked = false;
+    publishConfirm.disabled = warnings.length > 0;
+  }
+
   /* Content the modeler could not read would be lost on saving: say so before publishing. */
   function showImportWarnings(warnings) {
     if (!warnings.length) {
@@ -292,7 +335,7 @@
 
   /* ---- talking to the server ---- */
 
-  function post(url) {
+  function post(url) {  // 422: problems; 409: a rule change to confirm
     return modeler.saveXML({ format: true }).then(function (result) {
       return fetch(url, {
         method: "POST", credentials: "same-origin", body: result.xml,
@@ -300,7 +343,7 @@
                    "Accept": "application/json" }
       });
     }).then(function (response) {
-      if (response.status === 422 || response.ok) {
+      if (response.status === 422 || response.status === 409 || response.ok) {
         return response.json().then(function (body) { return { status: response.status, body: body }; });
       }
       throw new Error(response.status >= 400 && response.status < 500 ? "refused" : "network");
@@ -316,7 +359,11 @@
     status("secondary", TEXT.validating);
     post(root.getAttribute("data-validate-url")).then(function (reply) {
       markProblems(reply.body.problems);
-      if (reply.body.ok) {
+      var warnings = reply.body.warnings || [];
+      listWarnings(warnings);
+      if (reply.body.ok && warnings.length) {
+        status("warning", TEXT.validRuleChange);
+      } else if (reply.body.ok) {
         status("success", TEXT.valid);
       } else {
         status("danger", fill(TEXT.problems, { count: reply.body.problems.length }));
@@ -362,12 +409,20 @@
   }
 
   function publish() {
-    window.bootstrap.Modal.getOrCreateInstance(document.getElementById("publish-confirm")).hide();
+    var dialog = window.bootstrap.Modal.getOrCreateInstance(document.getElementById("publish-confirm"));
+    var confirmed = ruleConfirm && ruleConfirm.checked && !ruleBox.classList.contains("d-none");
+    dialog.hide();
     buttons(false);
     status("secondary", TEXT.publishing);
-    post(root.getAttribute("data-deploy-url")).then(function (reply) {
+    post(root.getAttribute("data-deploy-url") + (confirmed ? "?confirm=rule-change" : "")).then(function (reply) {
       markProblems(reply.body.problems || []);
-      if (reply.body.ok) {
+      if (reply.status === 409 && reply.body.warnings) {
+        listWarnings(reply.body.warnings);
+        showRuleChanges(reply.body.warnings);
+        status("warning", reply.body.message);
+        dialog.show();
+      } else if (reply.body.ok) {
+        showRuleChanges([]);
         dirty = false;
         status("success", reply.body.message);
         root.setAttribute("data-published-version", reply.body.version);
@@ -396,6 +451,7 @@
     });
     modeler.on("commandStack.changed", function () {
       dirty = true;
+      showRuleChanges([]);
       if (current && registry.get(current.id)) {
         showPanel(current);
       }
@@ -432,7 +488,10 @@
     publishButton.addEventListener("click", function () {
       window.bootstrap.Modal.getOrCreateInstance(document.getElementById("publish-confirm")).show();
     });
-    root.querySelector("[data-action='confirm-publish']").addEventListener("click", publish);
+    publishConfirm.addEventListener("click", publish);
+    if (ruleConfirm) {
+      ruleConfirm.addEventListener("change", function () { publishConfirm.disabled = !ruleConfirm.checked; });
+    }
   }
   window.addEventListener("beforeunload", function (event) {
     if (dirty) {

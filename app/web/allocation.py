@@ -140,19 +140,19 @@ def manager_names(project: Project) -> dict[int, list[str]]:
 
 def designations(project: Project) -> list[dict]:
     """For each participant whose legal rep / HR the user is: the managers (管理人员) it
-    may designate as its PM on the project (【指定项目经理】), while it has none."""
+    may designate as its PM on the project — 【指定项目经理】 while it has none,
+    【更换项目经理】 (with the current PM's name) once it has one."""
     forms, current = [], None
     for participant in project.participants:
         enterprise = participant.enterprise
         if not may(current_user, "employment.manage", enterprise):
             continue
         current = manager_names(project) if current is None else current
-        if current.get(enterprise.id):
-            continue  # one PM per enterprise per project: already designated
         employments = service.allocatable(enterprise, project, role="project_manager")
         choices = [(e.person_id, f"{e.person.name}（{masked(e.person)}）") for e in employments
                    if e.identity == "manager"]
-        forms.append({"enterprise": enterprise, "choices": sorted(choices, key=lambda c: c[1])})
+        forms.append({"enterprise": enterprise, "choices": sorted(choices, key=lambda c: c[1]),
+                      "current": current.get(enterprise.id, [])})
     return forms
 
 
@@ -207,7 +207,7 @@ def designate(eid: int):
         flash(gettext("请选择要指定的项目经理。"), "warning")
         return back
     try:
-        service.designate_manager(current_user, project, person.id)
+        designation = service.designate_manager(current_user, project, person.id)
         db.session.commit()
     except DomainError as error:
         db.session.rollback()
@@ -215,4 +215,6 @@ def designate(eid: int):
         return back
     flash(gettext("已指定%(name)s为%(enterprise)s在本项目的项目经理。", name=person.name, enterprise=enterprise.name),
           "success")
+    for replaced in designation.replaced:
+        flash(gettext("原项目经理%(name)s仍在本项目，须由施工总包【确认退场】后才能解聘。", name=replaced.name), "info")
     return back

@@ -12,11 +12,11 @@ from sqlalchemy import func, select, tuple_
 
 from app.extensions import db
 from app.models import ProcessDefinition, User
-from app.services import audit
+from app.services import audit, rule_periods
 from app.services.access import may
 from app.services.i18n import N_
 from app.web.helpers import paginate, require
-from app.web.modeler_problems import problems_json
+from app.web.modeler_problems import problems_json, rule_warnings_json
 from app.workflow import definitions, diagram_diff, isolation
 from app.workflow.registry import REGISTRY
 
@@ -164,7 +164,8 @@ def validate(key: str):
     _latest(key)
     xml = _posted_xml()
     problems = isolation.validate(xml.decode("utf-8"), f"{key}.bpmn")
-    return jsonify(ok=not problems, problems=problems_json(problems, xml))
+    warnings = [] if problems else rule_warnings_json(rule_periods.changes(key, xml.decode("utf-8")))
+    return jsonify(ok=not problems, problems=problems_json(problems, xml), warnings=warnings)
 
 
 @bp.route("/<key>/test-cases", methods=["POST"])
@@ -185,10 +186,14 @@ def test_cases(key: str):
 @bp.route("/<key>/deploy", methods=["POST"])
 @login_required
 def deploy(key: str):
-    """A new version, as the API deploys it: validated, audited, one transaction."""
+    """A new version, as the API deploys it: validated, audited, one transaction. A
+    change to a waiting period DOMAIN.md names as a rule is published only with
+    ?confirm=rule-change (the publish dialog's tick); without it the answer is 409 with
+    the warnings, and nothing is deployed."""
     require(DEPLOY)
     _latest(key)
     xml = _posted_xml()
+    changes = rule_periods.changes(key, xml.decode("utf-8"))
     try:
         definition, created = isolation.deploy(xml.decode("utf-8"), "modeler", actor=current_user)
     except definitions.DefinitionError as error:
@@ -198,9 +203,15 @@ def deploy(key: str):
         db.session.rollback()
         return jsonify(ok=False, problems=[{"element_id": definition.key, "line": None, "detail": "",
                                             "message": gettext("流程标识须保持为 %(key)s", key=key)}]), 422
+    if created and changes and request.args.get("confirm") != rule_periods.CONFIRM_RULE_CHANGE:
+        db.session.rollback()
+        return jsonify(ok=False, confirm=rule_periods.CONFIRM_RULE_CHANGE, warnings=rule_warnings_json(changes),
+                       problems=[], message=gettext(rule_periods.NOT_CONFIRMED)), 409
     if created:
         audit.record(current_user, "process.deploy", "process_definition", definition.id,
-                     key=definition.key, version=definition.version)
+                     key=definition.key, version=definition.version,
+                     **({"rule_changes": [{"timer": c.rule.timer_id, "old": c.old, "new": c.new} for c in changes]}
+                        if changes else {}))
     db.session.commit()
     return jsonify(ok=True, created=created, version=definition.version,
                    message=gettext("已发布为第 %(version)d 版。", version=definition.version) if created

@@ -8,7 +8,9 @@ import re
 from flask_babel import gettext
 from lxml import etree
 
+from app.services import rule_periods
 from app.services.i18n import N_
+from app.workflow import timer_periods
 from app.workflow.definitions import Problem
 
 _KNOWN = [
@@ -52,3 +54,12 @@ def problems_json(problems: list[Problem], xml: bytes = b"") -> list[dict]:
     shapes = _shape_ids(xml) if xml and any(p.element_id for p in problems) else {}
     return [{"element_id": shapes.get(p.element_id, p.element_id) or None, "line": p.line,
              "message": message_of(p), "detail": p.message} for p in problems]
+
+
+def rule_warnings_json(changes: list[rule_periods.RuleChange]) -> list[dict]:
+    """A deploy's changes to the waiting periods DOMAIN.md names as rules: the timer
+    (marked on the canvas), its old and new expression, and a sentence saying both."""
+    return [{"element_id": c.rule.timer_id, "old": c.old, "new": c.new,
+             "message": gettext(rule_periods.RULE_CHANGED, rule=gettext(c.rule.label), timer=c.rule.timer_id,
+                                old=timer_periods.describe_expression(c.old),
+                                new=timer_periods.describe_expression(c.new))} for c in changes]

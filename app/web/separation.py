@@ -9,7 +9,7 @@ The rules live in app/services/separation.py and the flows decide who acts next,
 these views find the flow's open task and complete it; they never end an employment.
 """
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from flask_babel import gettext
+from flask_babel import gettext, lazy_gettext as _l
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
@@ -17,16 +17,16 @@ from sqlalchemy.orm import selectinload
 from app.extensions import db
 from app.forms.separation import MAX_BATCH, DismissalForm, ResignationForm
 from app.forms.tasks import ConfirmForm
-from app.models import Employment, Enterprise, HumanTask, Separation, WorkflowTimer
+from app.models import Employment, Enterprise, HumanTask, Project, Separation, WorkflowTimer
 from app.models.employment import OPEN_STATUSES
 from app.models.types import utcnow
-from app.services import separation as service
+from app.services import rule_periods, separation as service
 from app.services.errors import DomainError
 from app.services.idcard import mask_id_number
 from app.services.job_types import job_type_name
 from app.web.helpers import paginate, require, show_domain_error, visible_or_404
 from app.web.staff import IDENTITY_LABELS, STATUS_BADGES, STATUS_LABELS
-from app.workflow import inbox, runtime
+from app.workflow import inbox, runtime, timer_periods
 from app.workflow.errors import TaskConflict, WorkflowFailure
 
 bp = Blueprint("separation", __name__)
@@ -36,6 +36,10 @@ employer = Blueprint("employer", __name__, url_prefix="/enterprises/<int:eid>")
 MAX_ID = 2**31 - 1  # larger ids cannot exist, and SQLite overflows on them
 AGREE_TASK, IMMEDIATE_TASK, CONSENT_TASK = "enterprise_agree", "immediate_resignation", "worker_consent"
 AGREE_DATA = {"decision": "agree", "comment": ""}  # what ResignationAgreeForm yields: it can only agree
+# Where a refused 管理人员 still is (service.OnProject.position).
+POSITION_LABELS = {"project_manager": _l("项目经理"), "confirmed": _l("已分配确认，未退场"),
+                   "on_site": _l("已进场，未退场"), "pending_level1": _l("分配待项目接收"),
+                   "pending_gc": _l("分配待总包确认")}
 
 
 # --- shared ------------------------------------------------------------------------------
@@ -86,6 +90,13 @@ def _complete(row: HumanTask, data: dict) -> str | None:
 _open_task = service.open_task
 
 
+def _wait_in_words(instance_id: int | None = None) -> str:
+    """The resignation waiting period as the flow applies it ("24小时", "48小时"): a
+    running resignation's own, else what a new one would wait."""
+    period = rule_periods.period(rule_periods.RESIGNATION_WAIT, instance_id)
+    return timer_periods.describe(period) or gettext("规定时间")  # a computed timer: no number to state
+
+
 # --- the person: 【聘用信息】 --------------------------------------------------------------
 
 def _own_person():
@@ -109,14 +120,16 @@ def employment():
         return render_template("separation/mine.html", employment=None,
                                last=_employment_row(last) if last else None)
     immediate = consent = available_at = None
-    if separation is not None and separation.kind == service.RESIGNATION:
+    resigning = separation is not None and separation.kind == service.RESIGNATION
+    if resigning:
         immediate = _open_task(separation, IMMEDIATE_TASK)
         available_at = None if immediate else _available_at(separation)
     elif separation is not None:
         consent = _open_task(separation, CONSENT_TASK)
     return render_template("separation/mine.html", employment=_employment_row(current), separation=separation,
                            immediate=immediate, available_at=available_at, consent=consent, now=utcnow(),
-                           confirm_form=ConfirmForm())
+                           confirm_form=ConfirmForm(),
+                           period=_wait_in_words(separation.process_instance_id if resigning else None))
 
 
 @me.route("/employment/resign", methods=["GET", "POST"])
@@ -146,7 +159,7 @@ def resign():
         else:
             reviewing = step != "edit"
     return render_template("separation/resign.html", form=form, reviewing=reviewing,
-                           enterprise=current.enterprise.name)
+                           enterprise=current.enterprise.name, period=_wait_in_words())
 
 
 @me.route("/employment/withdraw", methods=["POST"])
@@ -238,9 +251,11 @@ def dismiss(eid: int):
         return render_template("separation/dismiss.html", enterprise=enterprise, people=people, form=form,
                                results=None)
     names = {p["person_id"]: p for p in people}
+    places = _places_shown(results)
     rows = [{"person_id": r.person_id, "ok": r.ok, "detail": gettext(r.detail) if r.detail else "",
              "name": names[r.person_id]["name"] if r.person_id in names else gettext("人员 #%(id)d", id=r.person_id),
-             "id_number": names[r.person_id]["id_number"] if r.person_id in names else ""} for r in results]
+             "id_number": names[r.person_id]["id_number"] if r.person_id in names else "",
+             "places": [places[(p.project_id, p.position)] for p in r.places]} for r in results]
     done = sum(1 for r in rows if r["ok"])
     if done == len(rows):
         flash(gettext("已发起解聘：共%(num)d人，待本人在【消息通知】中同意。", num=done), "success")
@@ -249,6 +264,17 @@ def dismiss(eid: int):
               "warning")
     return render_template("separation/dismiss.html", enterprise=enterprise, people=people, form=form,
                            results=rows, reason=form.reason.data)
+
+
+def _places_shown(results) -> dict[tuple, dict]:
+    """(project_id, position) → the project's name and the position, for the managers
+    refused: which site must exit them, or where another manager must be made PM."""
+    wanted = {(p.project_id, p.position) for r in results for p in r.places}
+    names = dict(db.session.execute(select(Project.id, Project.name).where(
+        Project.id.in_({project_id for project_id, _position in wanted}))).all()) if wanted else {}
+    return {(project_id, position): {"project": names.get(project_id, ""),
+                                     "position": POSITION_LABELS.get(position, position)}
+            for project_id, position in wanted}
 
 
 @employer.route("/dismissals/<int:person_id>/cancel", methods=["POST"])
@@ -288,6 +314,7 @@ def _agreement_rows(tasks) -> list[dict]:
     separations = _separations_of(tasks)
     timers = dict(db.session.execute(select(WorkflowTimer.instance_id, WorkflowTimer.due_at).where(
         WorkflowTimer.instance_id.in_([t.instance_id for t in tasks] or [-1]))).all())
+    periods = timer_periods.of_instances([t.instance_id for t in tasks], rule_periods.RESIGNATION_WAIT.timer_id)
     rows = []
     for t in tasks:
         s = separations.get((t.subject or {}).get("separation_id"))
@@ -298,6 +325,7 @@ def _agreement_rows(tasks) -> list[dict]:
             "job_type": f"{e.job_type} {job_type_name(e.job_type)}" if e and e.job_type else "",
             "reason": s.reason if s else "", "requested_at": s.requested_at if s else t.created_at,
             "available_at": timers.get(t.instance_id),
+            "period": timer_periods.describe(periods.get(t.instance_id)) or gettext("规定时间"),
             "claimed_by_other": t.claimed_by_id not in (None, current_user.id)})
     return rows
 
@@ -307,7 +335,7 @@ def _agreement_rows(tasks) -> list[dict]:
 def agreements(eid: int):
     """解聘待确认: the people who applied to resign, awaiting the enterprise's 【同意】."""
     enterprise = _managed_enterprise(eid)
-    # The longest-waiting first: after 24 hours the person may leave without the enterprise.
+    # The longest-waiting first: after the waiting period the person may leave without the enterprise.
     page = paginate(_agreement_tasks(current_user, enterprise).order_by(None).order_by(HumanTask.created_at,
                                                                                       HumanTask.id))
     return render_template("separation/agreements.html", enterprise=enterprise, page=page,

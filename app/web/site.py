@@ -7,7 +7,7 @@ from werkzeug.datastructures import MultiDict
 
 from app.extensions import db
 from app.forms.tasks import ApprovalForm, task_data
-from app.models import Allocation, HumanTask, Project
+from app.models import Allocation, HumanTask, Project, RoleGrant
 from app.services import allocation as service
 from app.services import roles
 from app.services.errors import DomainError
@@ -45,8 +45,12 @@ def _participants(project: Project) -> list:
 def _roster_groups(project: Project) -> list[dict]:
     """The roster grouped by enterprise (participants' order), then role."""
     by_enterprise: dict[int, dict[str, list]] = {}
+    designated = set(db.session.scalars(select(RoleGrant.user_id).where(
+        RoleGrant.project_id == project.id, RoleGrant.role == roles.PROJECT_MANAGER)))
     for a in service.roster(project):
         by_enterprise.setdefault(a.enterprise_id, {}).setdefault(a.role, []).append({
+            # a PM replaced by another stays on the roster until exited (【确认退场】)
+            "replaced_pm": a.role == roles.PROJECT_MANAGER and a.person.user_id not in designated,
             "id": a.id, "name": a.person.name, "id_number": common.masked(a.person),
             "job_type": common.job_label(a.job_type), "status": a.status,
             "status_label": common.STATUS_LABELS.get(a.status, a.status),

@@ -124,7 +124,8 @@ def test_designating_a_pm(client, s, world):
         return client.post(f"/api/v1/projects/{pid}/managers", json={"person_id": person.id}, headers=auth(tok))
 
     second = employee(world, s.sub.enterprise, "manager")
-    assert designate(second).status_code == 409
+    again = designate(s.sub.pm_person)
+    assert again.status_code == 409 and again.get_json()["detail"] == "该人员已是本单位在本项目的项目经理"
     other = world.project(s.gc.enterprise, subcontractors=[s.sub.enterprise])
     response = designate(second, pid=other.id)
     assert response.status_code == 201

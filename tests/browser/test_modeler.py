@@ -82,14 +82,28 @@ def test_a_longer_timer_applies_to_new_resignations_only(app, world, new_page, s
         expect(page.locator("[data-status]")).to_have_text(re.compile(r"测试用例：通过 (\d+) 个，共 \1 个。"))
         expect(page.locator("[data-tests] li.list-group-item-success").first).to_be_visible()
         page.get_by_role("button", name="校验").click()
-        expect(page.locator("[data-status]")).to_have_text("校验通过，未发现问题。")
-        expect(page.locator("[data-problems] li")).to_have_count(0)
+        expect(page.locator("[data-status]")).to_have_text("校验通过；本次修改涉及业务规则规定的时限，发布时需要确认。")
+        expect(page.locator("[data-problems] li.list-group-item-danger")).to_have_count(0)
+        expect(page.locator("[data-problems] li[data-warning='waiting_period']")).to_contain_text(
+            "由 24小时 改为 48小时")
         shoot(page, "validated")
         page.get_by_role("button", name="发布", exact=True).click()
         dialog = page.locator("#publish-confirm")
         expect(dialog).to_be_visible()
         shoot(page, "publish-dialog")
         dialog.get_by_role("button", name="确认发布").click()
+        # A rule period changes (DOMAIN §6's 24 hours): answered with the warning, not published.
+        warnings = dialog.get_by_test_id("rule-warnings")
+        expect(warnings).to_be_visible()
+        expect(warnings).to_contain_text("离职等待期")
+        expect(warnings).to_contain_text("由 24小时 改为 48小时")
+        publish = dialog.get_by_role("button", name="确认发布")
+        expect(publish).to_be_disabled()
+        assert fresh(select(ProcessDefinition.version).where(ProcessDefinition.key == "resignation",
+                                                             ProcessDefinition.version == 2)) is None
+        shoot(page, "publish-rule-change")
+        dialog.get_by_label("我已核实，确认修改上述规则时限").check()
+        publish.click()
         expect(page.locator("[data-status]")).to_have_text("已发布为第 2 版。")
         expect(page.get_by_test_id("opened-version")).to_have_text("已发布：v2")
         shoot(page, "published")
@@ -119,10 +133,12 @@ def test_a_longer_timer_applies_to_new_resignations_only(app, world, new_page, s
         assert immediate_tasks(before) == 1 and immediate_tasks(after) == 0
         old_phone.goto("/me/employment")
         expect(old_phone.get_by_test_id("immediate")).to_be_visible()
+        expect(old_phone.get_by_test_id("resignation")).to_contain_text("企业超过24小时未同意")
         shoot(old_phone, "before-deploy-24h")
         new_phone.goto("/me/employment")
         expect(new_phone.get_by_test_id("employment-status")).to_have_text("离职中")
         expect(new_phone.get_by_test_id("immediate")).to_have_count(0)
+        expect(new_phone.get_by_test_id("available-at")).to_contain_text("企业48小时内未同意的")
         shoot(new_phone, "after-deploy-24h")
 
         traveller.move_to(started + timedelta(hours=24, seconds=1))

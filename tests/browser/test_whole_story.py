@@ -228,7 +228,7 @@ def test_whole_story(app, world, new_page, live_server, shoot, tmp_path):
         # 15. 批量解聘 of the sub's PM, a 管理人员 still on site: refused until the GC exits him.
         refused = separation.dismiss(sub_hr, sub, SUB_PM, "项目结束，管理岗位调整", shoot, "sub-hr-dismissal-refused")
         expect(refused).to_have_attribute("data-ok", "false")
-        expect(refused.get_by_test_id("refusal")).to_have_text("该管理人员仍在工地，需先在工地端完成退场")
+        expect(refused.get_by_test_id("refusal")).to_have_text("请先办理退场或更换项目经理")
         onsite.exit_from_roster(gc_pm, project, SUB_PM, shoot)
         accepted = separation.dismiss(sub_hr, sub, SUB_PM, "项目结束，管理岗位调整", shoot, "sub-hr-dismissal-accepted")
         expect(accepted).to_have_attribute("data-ok", "true")

@@ -130,14 +130,16 @@ def test_the_modeler_reads_the_declared_encoding_too(client, world):
 
     changed = RESIGNATION.replace('"PT24H"', '"PT48H"')
     utf16 = changed.replace('encoding="UTF-8"', 'encoding="UTF-16"').encode("utf-16")
-    assert post("validate", utf16).get_json() == {"ok": True, "problems": []}
-    reply = post("deploy", utf16)
+    checked = post("validate", utf16).get_json()
+    assert checked["ok"] is True and checked["problems"] == []
+    assert [w["element_id"] for w in checked["warnings"]] == ["waiting_period"]  # 24 → 48 hours
+    reply = post("deploy?confirm=rule-change", utf16)  # 24 → 48 hours: a rule change, confirmed
     assert reply.status_code == 200 and reply.get_json()["version"] == 2, reply.get_json()
     latest = definitions.latest("resignation")
     assert latest.bpmn_xml == changed  # the very text, its declaration already UTF-8
     gb = changed.replace('"PT48H"', '"PT72H"').replace('encoding="UTF-8"', 'encoding="GB18030"').encode("gb18030")
-    assert post("deploy", gb).get_json()["version"] == 3
-    wrong = post("deploy", changed.replace('"PT48H"', '"PT96H"').replace('encoding="UTF-8"', 'encoding="UTF-16"')
+    assert post("deploy?confirm=rule-change", gb).get_json()["version"] == 3
+    wrong = post("deploy?confirm=rule-change", changed.replace('"PT48H"', '"PT96H"').replace('encoding="UTF-8"', 'encoding="UTF-16"')
                  .encode("utf-8"))
     assert wrong.status_code == 422
     assert wrong.get_json()["problems"][0]["message"] == "流程图的内容与其声明的编码 UTF-16 不符。"

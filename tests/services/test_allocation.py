@@ -1,12 +1,13 @@
 """app/services/allocation.py: PM designation, who and whom one may allocate, the one-open-
 allocation rule (also under a race), and the lists the pages show."""
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from app.extensions import db
-from app.models import Allocation, AuditEntry, RoleGrant
+from app.models import Allocation, AuditEntry, HumanTask, RoleGrant
 from app.services import allocation as service, roles
 from app.services.errors import Conflict, Forbidden, RuleViolation
+from app.workflow import inbox, runtime
 from tests.support.staffing import employee, staffing
 
 
@@ -45,8 +46,9 @@ def test_designation_refusals(s, world):
         service.designate_manager(s.sub.hr, s.project, pending.id)
     assert refused.value.message == service.NOT_ACTIVE
     second = employee(world, s.sub.enterprise, "manager")
-    with pytest.raises(Conflict):
-        service.designate_manager(s.sub.hr, s.project, second.id)
+    with pytest.raises(Conflict) as refused:  # the PM already
+        service.designate_manager(s.sub.hr, s.project, s.sub.pm_person.id)
+    assert refused.value.message == service.ALREADY_PM
     with pytest.raises(Forbidden):  # a PM is not the enterprise's legal rep / HR
         service.designate_manager(s.sub.pm, s.project, second.id)
     outsider = world.enterprise()
@@ -54,6 +56,35 @@ def test_designation_refusals(s, world):
         service.designate_manager(outsider.legal_rep, s.project, second.id)
     db.session.rollback()
     assert db.session.scalar(select(RoleGrant).where(RoleGrant.user_id == second.user_id)) is None
+
+
+def open_level1_tasks(s, user):
+    [result] = service.allocate(s.sub.hr, s.project, [s.sub.workers[0].id], "worker")
+    assert result.ok
+    return db.session.scalars(inbox.my_tasks(user).where(HumanTask.task_key == "level1_accept")).all()
+
+
+def test_designating_another_pm_replaces_the_first_who_stays_on_the_project(s, world):
+    first, first_user = s.sub.pm_person, s.sub.pm
+    [task] = open_level1_tasks(s, first_user)  # a subcontractor worker allocated by HR awaits its PM
+    runtime.claim(task, first_user)
+    db.session.commit()
+    second = employee(world, s.sub.enterprise, "manager")
+    designation = service.designate_manager(s.sub.hr, s.project, second.id)
+    db.session.commit()
+    assert [u.id for u in designation.replaced] == [first_user.id]
+    scope = {"enterprise_id": s.sub.enterprise.id, "project_id": s.project.id}
+    assert roles.has_role(second.user, roles.PROJECT_MANAGER, **scope)
+    assert not roles.has_role(first_user, roles.PROJECT_MANAGER, **scope)
+    assert db.session.scalar(select(func.count()).select_from(RoleGrant).where(
+        RoleGrant.role == roles.PROJECT_MANAGER, RoleGrant.enterprise_id == s.sub.enterprise.id,
+        RoleGrant.project_id == s.project.id)) == 1
+    kept = db.session.scalar(select(Allocation).where(Allocation.person_id == first.id))
+    assert (kept.status, kept.project_id) == ("confirmed", s.project.id)  # until the site exits them
+    entry = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "project.replace_manager"))
+    assert (entry.actor_id, entry.details["replaced_person_id"]) == (s.sub.hr.id, first.id)
+    db.session.refresh(task)
+    assert task.claimed_by_id is None and inbox.is_candidate(second.user, task)  # the successor can take it
 
 
 def test_a_pm_already_on_another_project_cannot_be_designated(s, world):

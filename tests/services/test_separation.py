@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from app.extensions import db
 from app.models import Allocation, AuditEntry, Employment, HumanTask, Separation
 from app.services import separation as service
-from app.services import site
+from app.services import roles, site
 from app.services.errors import Conflict, Forbidden, NotFound, RuleViolation
 from app.workflow import inbox, runtime
 from tests.support.site import code_of, confirmed
@@ -128,7 +128,7 @@ def test_a_batch_of_a_worker_a_manager_on_site_and_one_who_exited(s, world):
     db.session.commit()
     results = service.dismiss(s.gc.hr, s.gc.enterprise, [worker.id, on_site.id, exited.id], "项目结束")
     assert [(r.person_id, r.ok, r.detail) for r in results] == [
-        (worker.id, True, None), (on_site.id, False, service.MANAGER_ON_SITE), (exited.id, True, None)]
+        (worker.id, True, None), (on_site.id, False, service.MANAGER_ON_PROJECT), (exited.id, True, None)]
     assert [employment_of(p).status for p in (worker, on_site, exited)] == ["dismissing", "active", "dismissing"]
 
     [task] = open_tasks(worker.user, "worker_consent")
@@ -172,3 +172,72 @@ def test_a_pending_allocation_ends_with_the_employment(s):
     db.session.expire_all()
     assert db.session.get(Allocation, result.allocation_id).status == "rejected"
     assert open_tasks(s.sub.pm, "level1_accept") == []  # its confirmation task left the inbox
+
+
+# --- managers leave first: what keeps a 管理人员 (DOMAIN §7) -----------------------------------
+
+def refused_because(s, person):
+    [result] = service.dismiss(s.gc.hr, s.gc.enterprise, [person.id], "管理岗位调整")
+    assert result.ok is False
+    return result.detail, [(p.project_id, p.position) for p in result.places]
+
+
+def nothing_started(person):
+    assert employment_of(person).status == "active"
+    assert db.session.scalar(select(func.count(Separation.id)).where(Separation.person_id == person.id)) == 0
+    assert db.session.scalar(select(func.count(AuditEntry.id)).where(AuditEntry.action == "separation.dismiss")) == 0
+
+
+def test_the_pm_never_scanned_in_is_refused_and_so_is_a_designation_without_allocation(s, world):
+    assert refused_because(s, s.gc.pm_person) == (service.MANAGER_ON_PROJECT, [(s.project.id, "project_manager")])
+    nothing_started(s.gc.pm_person)
+    other = world.project(s.gc.enterprise)
+    designated_only = employee(world, s.gc.enterprise, "manager")  # a PM grant without an allocation
+    roles.grant(designated_only.user, roles.PROJECT_MANAGER, enterprise_id=s.gc.enterprise.id, project_id=other.id)
+    db.session.commit()
+    assert refused_because(s, designated_only) == (service.MANAGER_ON_PROJECT, [(other.id, "project_manager")])
+    nothing_started(designated_only)
+
+
+@pytest.mark.parametrize("status", ["confirmed", "on_site"])
+def test_a_manager_confirmed_or_entered_is_refused(s, world, status):
+    manager = employee(world, s.gc.enterprise, "manager")
+    confirmed(s.project, manager, status=status, role="site_operator")
+    assert refused_because(s, manager) == (service.MANAGER_ON_PROJECT, [(s.project.id, status)])
+    nothing_started(manager)
+
+
+def test_a_manager_awaiting_confirmation_is_refused_until_the_site_answers(s, world):
+    from app.services import allocation
+    manager = employee(world, s.gc.enterprise, "manager")
+    [result] = allocation.allocate(s.gc.hr, s.project, [manager.id], "site_operator")
+    assert result.ok
+    assert refused_because(s, manager) == (service.MANAGER_PENDING_ALLOCATION, [(s.project.id, "pending_level1")])
+    nothing_started(manager)
+    [task] = open_tasks(s.gc.pm, "level1_accept")
+    runtime.complete(task, s.gc.pm, {"decision": "reject", "comment": "岗位已满"})
+    db.session.expire_all()
+    [dismissed] = service.dismiss(s.gc.hr, s.gc.enterprise, [manager.id], "管理岗位调整")
+    assert dismissed.ok and employment_of(manager).status == "dismissing"
+
+
+def test_a_replaced_pm_is_refused_until_exited_then_dismissed_and_ends(s, world):
+    from app.services import allocation
+    old_pm = s.sub.pm_person
+    successor = employee(world, s.sub.enterprise, "manager")
+    allocation.designate_manager(s.sub.hr, s.project, successor.id)
+    db.session.commit()
+    [still] = service.dismiss(s.sub.hr, s.sub.enterprise, [old_pm.id], "管理岗位调整")
+    assert (still.ok, still.detail, [p.position for p in still.places]) == \
+        (False, service.MANAGER_ON_PROJECT, ["confirmed"])
+    [exit_result] = site.exit_people(s.gc.pm, s.project, [old_pm.id])  # the GC side exits him
+    db.session.commit()
+    assert exit_result.ok
+    [dismissed] = service.dismiss(s.sub.hr, s.sub.enterprise, [old_pm.id], "管理岗位调整")
+    assert dismissed.ok and dismissed.places == []
+    [task] = open_tasks(old_pm.user, "worker_consent")
+    runtime.complete(task, old_pm.user, {"decision": "agree", "comment": ""})
+    db.session.expire_all()
+    assert employment_of(old_pm).status == "ended"
+    assert roles.has_role(successor.user, roles.PROJECT_MANAGER, enterprise_id=s.sub.enterprise.id,
+                          project_id=s.project.id)  # the project kept a PM throughout

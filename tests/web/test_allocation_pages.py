@@ -131,6 +131,25 @@ def test_hr_designates_the_units_pm_once(app, client, world):
     assert "周经理" in row
 
 
+def test_hr_replaces_the_units_pm_who_stays_on_the_roster_until_exited(app, site, world):
+    old, successor = site.sub.pm_person, employee(world, site.sub.enterprise, "manager", name="吴经理")
+    hr = signed_in(app, site.sub.hr)
+    html = hr.get(f"/projects/{site.project.id}").get_data(as_text=True)
+    form = re.search(r'<form[^>]*data-testid="replace-form".*?</form>', html, re.S).group(0)
+    assert "更换项目经理" in form and f'value="{successor.id}"' in form and old.name in form  # names the PM replaced
+    page = post(hr, f"/enterprises/{site.sub.enterprise.id}/allocate/project-manager",
+                {"project_id": site.project.id, "person_id": successor.id},
+                page=f"/projects/{site.project.id}").get_data(as_text=True)
+    assert "已指定吴经理为" in page and f"原项目经理{old.name}仍在本项目" in page
+    row = re.search(rf'<tr data-enterprise-id="{site.sub.enterprise.id}">.*?</tr>', page, re.S).group(0)
+    assert "吴经理" in row and old.name not in row
+    roster = signed_in(app, site.gc.pm).get(f"/projects/{site.project.id}/site/").get_data(as_text=True)
+    allocation_id = db.session.scalar(select(Allocation.id).where(Allocation.person_id == old.id))
+    entry = re.search(rf'<li[^>]*data-allocation-id="{allocation_id}".*?</li>', roster, re.S).group(0)
+    assert 'data-testid="replaced-pm"' in entry and "原项目经理，待退场" in entry
+    assert roster.count('data-testid="replaced-pm"') == 1  # not the successor
+
+
 def test_designation_refusals(app, client, world):
     gc, sub = world.enterprise(), world.enterprise()
     project = world.project(gc, subcontractors=[sub])

@@ -119,7 +119,8 @@ def test_validate_refuses_a_forbidden_script(client, analyst):
 
 def test_validate_accepts_a_good_diagram_and_refuses_garbage_clearly(client, analyst):
     csrf = editor_csrf(client)
-    assert post_xml(client, "/modeler/resignation/validate", RESIGNATION, csrf).get_json() == {"ok": True, "problems": []}
+    assert post_xml(client, "/modeler/resignation/validate", RESIGNATION, csrf).get_json() == {
+        "ok": True, "problems": [], "warnings": []}
     broken = post_xml(client, "/modeler/resignation/validate", "<bpmn:definitions", csrf).get_json()
     assert broken["ok"] is False and broken["problems"][0]["message"].startswith("XML 格式错误")
     assert post_xml(client, "/modeler/resignation/validate", b"\xff\xfe<x/>", csrf).status_code == 422
@@ -133,7 +134,8 @@ def test_validate_accepts_a_good_diagram_and_refuses_garbage_clearly(client, ana
 
 def test_deploy_creates_a_new_version_and_audits_it(client, analyst):
     csrf = editor_csrf(client)
-    reply = post_xml(client, "/modeler/resignation/deploy", RESIGNATION.replace('"PT24H"', '"PT48H"'), csrf)
+    renamed = RESIGNATION.replace('name="解聘待确认"', 'name="离职待同意"')
+    reply = post_xml(client, "/modeler/resignation/deploy", renamed, csrf)
     assert reply.status_code == 200
     assert reply.get_json()["version"] == 2 and reply.get_json()["message"] == "已发布为第 2 版。"
     assert versions_of("resignation") == [1, 2]
@@ -141,10 +143,36 @@ def test_deploy_creates_a_new_version_and_audits_it(client, analyst):
     entry = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "process.deploy"))
     assert entry.actor_id == analyst.id and entry.details == {"key": "resignation", "version": 2}
     # the same content again is no new version
-    again = post_xml(client, "/modeler/resignation/deploy", RESIGNATION.replace('"PT24H"', '"PT48H"'), csrf)
+    again = post_xml(client, "/modeler/resignation/deploy", renamed, csrf)
     assert again.get_json()["created"] is False and versions_of("resignation") == [1, 2]
     html = client.get("/modeler/resignation/").get_data(as_text=True)
     assert 'data-testid="version-2"' in html and "李分析" in html
+
+
+def test_a_rule_period_change_is_warned_and_published_only_when_confirmed(client, analyst):
+    csrf = editor_csrf(client)
+    longer = RESIGNATION.replace('"PT24H"', '"PT48H"')
+    checked = post_xml(client, "/modeler/resignation/validate", longer, csrf).get_json()
+    assert checked["ok"] is True and checked["problems"] == []
+    [warning] = checked["warnings"]
+    assert (warning["element_id"], warning["old"], warning["new"]) == ("waiting_period", '"PT24H"', '"PT48H"')
+    assert "离职等待期" in warning["message"] and "由 24小时 改为 48小时" in warning["message"]
+    assert post_xml(client, "/modeler/resignation/validate", RESIGNATION, csrf).get_json()["warnings"] == []
+
+    unconfirmed = post_xml(client, "/modeler/resignation/deploy", longer, csrf)
+    assert unconfirmed.status_code == 409
+    body = unconfirmed.get_json()
+    assert body["ok"] is False and body["confirm"] == "rule-change" and body["warnings"] == [warning]
+    assert versions_of("resignation") == [1]  # answered with the warning, not deployed
+    assert db.session.scalar(select(func.count()).select_from(AuditEntry)
+                             .where(AuditEntry.action == "process.deploy")) == 0
+
+    confirmed = post_xml(client, "/modeler/resignation/deploy?confirm=rule-change", longer, csrf)
+    assert confirmed.status_code == 200 and confirmed.get_json()["version"] == 2
+    entry = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "process.deploy"))
+    assert entry.details["rule_changes"] == [{"timer": "waiting_period", "old": '"PT24H"', "new": '"PT48H"'}]
+    html = client.get("/modeler/resignation/edit").get_data(as_text=True)
+    assert 'data-testid="rule-warnings"' in html and "我已核实，确认修改上述规则时限" in html
 
 
 def test_an_invalid_deploy_marks_the_problems_and_changes_nothing(client, analyst):
@@ -177,7 +205,7 @@ def test_download_gives_the_stored_version(client, analyst):
 
 def test_compare_lists_what_changed_between_two_versions(client, analyst):
     csrf = editor_csrf(client)
-    post_xml(client, "/modeler/resignation/deploy",
+    post_xml(client, "/modeler/resignation/deploy?confirm=rule-change",
              RESIGNATION.replace('"PT24H"', '"PT48H"').replace("24小时未同意", "48小时未同意"), csrf)
     html = client.get("/modeler/resignation/").get_data(as_text=True)
     assert 'data-testid="compare-form"' in html

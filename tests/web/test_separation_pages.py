@@ -5,6 +5,7 @@ timer poller run as `flask timers fire-due` would."""
 import html as htmllib
 import re
 from datetime import datetime, timedelta, timezone
+from pathlib import Path
 
 import pytest
 import time_machine
@@ -13,7 +14,7 @@ from sqlalchemy import func, select
 from app.extensions import db
 from app.models import Employment, HumanTask, Separation
 from app.services import separation as service
-from app.workflow import runtime
+from app.workflow import definitions, runtime
 from tests.support.factories import csrf_from, log_in, submit
 from tests.support.site import confirmed
 from tests.support.staffing import employee, staffing
@@ -125,6 +126,43 @@ def test_applying_asks_for_confirmation_then_shows_when_immediate_resignation_op
     assert f"{shanghai(APPLIED + timedelta(hours=24))}（北京时间）起【立即离职】" in html
     assert 'data-testid="withdraw"' in html and 'data-testid="immediate"' not in html
     assert status_of(worker) == "resigning"
+
+
+def redeploy_resignation_waiting(duration: str) -> None:
+    """An analyst changed the resignation diagram's waiting period and deployed it."""
+    xml = (Path(__file__).resolve().parents[2] / "processes" / "resignation.bpmn").read_text("utf-8")
+    definitions.deploy(xml.replace('"PT24H"', f'"{duration}"'), "test")
+    db.session.commit()
+
+
+def test_after_a_48_hour_redeploy_the_pages_say_48_hours_and_a_running_request_keeps_24(app, s):
+    earlier, later = s.gc.workers
+    with time_machine.travel(APPLIED, tick=False):
+        apply(earlier)  # under the 24-hour version
+        redeploy_resignation_waiting("PT48H")
+        browser = signed_in(app, later.user)
+        before = text_of(browser.get(ME))
+        assert "企业48小时内未同意的，您可以在本页【立即离职】" in before and "24小时" not in before
+        review = text_of(submit(browser, f"{ME}/resign", {"reason": "回老家发展", "step": "review"}))
+        assert "企业48小时内未同意的，您可以在【聘用信息】中【立即离职】" in review and "24小时" not in review
+        applied = text_of(post(browser, f"{ME}/resign", {"reason": "回老家发展", "step": "confirm"},
+                               page_url=f"{ME}/resign"))
+        assert f"企业48小时内未同意的，您可于 {shanghai(APPLIED + timedelta(hours=48))}（北京时间）起【立即离职】" in applied
+        assert "24小时" not in applied
+        kept = text_of(signed_in(app, earlier.user).get(ME))  # a running request keeps its own version
+        assert f"企业24小时内未同意的，您可于 {shanghai(APPLIED + timedelta(hours=24))}（北京时间）起" in kept
+    with time_machine.travel(APPLIED + timedelta(hours=24, seconds=1), tick=False):
+        fire_due(app)
+        assert "已满48小时" not in page(browser, ME) and 'data-testid="immediate"' not in page(browser, ME)
+        rows = text_of(signed_in(app, s.gc.hr).get(staff_url(s.gc, "resignations")))
+        assert "已超过24小时，本人可立即离职" in rows and "已超过48小时" not in rows
+        assert f"{shanghai(APPLIED + timedelta(hours=48))} 起本人可立即离职" in rows
+    with time_machine.travel(APPLIED + timedelta(hours=48, seconds=1), tick=False):
+        fire_due(app)
+        html = page(browser, ME)
+        assert "企业超过48小时未同意，您可以立即离职。" in html and 'data-testid="immediate"' in html
+        rows = text_of(signed_in(app, s.gc.hr).get(staff_url(s.gc, "resignations")))
+        assert "已超过48小时，本人可立即离职" in rows and "已超过24小时，本人可立即离职" in rows
 
 
 def test_review_can_go_back_to_edit_the_reason(app, s):
@@ -253,11 +291,27 @@ def test_batch_dismissal_gives_each_person_a_result(app, s, world):
     assert response.status_code == 200 and 'data-testid="dismissal-results"' in html
     assert re.search(rf'data-person-id="{worker.id}" data-ok="true"', html)
     assert re.search(rf'data-person-id="{manager.id}" data-ok="false"', html)
-    assert "该管理人员仍在工地，需先在工地端完成退场" in html
+    assert "请先办理退场或更换项目经理" in html
     assert "该人员不是本单位在职人员" in html and stranger.name not in html
     assert (status_of(worker), status_of(manager), status_of(stranger)) == ("dismissing", "active", "active")
     listing = page(browser, staff_url(s.gc, "staff/"))
     assert "解聘中" in listing and f'data-bs-target="#cancel-{worker.id}"' in listing
+
+
+def test_the_page_says_why_the_pm_was_refused(app, s):
+    """The GC's 项目经理 (confirmed, never scanned in): refused, with the manual's reason
+    and where he still is; nothing started."""
+    pm = s.gc.pm_person
+    browser = signed_in(app, s.gc.hr)
+    form_page = page(browser, staff_url(s.gc, f"dismissals/new?person_ids={pm.id}"))
+    response = browser.post(staff_url(s.gc, "dismissals"), data={
+        "person_ids": [pm.id], "reason": "管理岗位调整", "csrf_token": csrf_from(form_page)})
+    html = text_of(response)
+    row = re.search(rf'<li[^>]*data-person-id="{pm.id}" data-ok="false".*?</li>', html, re.S).group(0)
+    assert re.search(r'data-testid="refusal">请先办理退场或更换项目经理<', row)
+    assert "管理人员身份需在工地端先完成退场才能解聘" in row
+    assert re.search(rf'data-testid="refusal-place">{re.escape(s.project.name)}：项目经理<', row)
+    assert status_of(pm) == "active" and separations() == 0
 
 
 @pytest.mark.parametrize("data, message", [

@@ -27,6 +27,7 @@ CODE_NOT_OFFICER = N_("该建设码不是本项目班前签到员的建设码")
 NO_LOCATION = N_("该项目未设置签到地址，请项目经理设置")
 OUT_OF_RANGE = N_("您不在项目签到范围内，请到项目现场签到")
 POSITION_NEEDED = N_("签到需要打开手机定位")
+OFFICER_POSITION_NEEDED = N_("请开启定位后再签到")
 BAD_COORD_SYSTEM = N_("坐标系只能是 gcj02 或 wgs84")
 BAD_LNG = N_("经度须在 -180 到 180 之间")
 BAD_LAT = N_("纬度须在 -90 到 90 之间")
@@ -186,18 +187,20 @@ def _sign_in(project_id: int, allocation, officer_person_id: int, method: str, l
 
 
 def officer_scan(actor, project, token, lng=None, lat=None, coord_system=geo.WGS84) -> Outcome:
-    """Direction B: the officer scans the worker's personal construction code."""
+    """Direction B: the officer, inside the range with location on, scans the worker's
+    personal construction code. Both directions are geofenced (DOMAIN §5): without the
+    officer's position a sign-in could be recorded anywhere."""
     if not is_officer(actor, project.id):
         raise Forbidden(NOT_OFFICER)
     officer = actor.person
     if project.signin_wgs84_lng is None:
         raise RuleViolation(NO_LOCATION)
+    if lng is None or lat is None:
+        raise RuleViolation(OFFICER_POSITION_NEEDED, field="lng")
+    distance = require_in_range(project, lng, lat, coord_system)
+    w_lng, w_lat = geo.to_wgs84(float(lng), float(lat), coord_system)
     person = person_from_code(token)
     allocation = _member(person, project)
-    distance, w_lng, w_lat = None, None, None
-    if lng is not None and lat is not None:  # the officer's phone, when it sends a position
-        distance = require_in_range(project, lng, lat, coord_system)
-        w_lng, w_lat = geo.to_wgs84(float(lng), float(lat), coord_system)
     record, created = _sign_in(project.id, allocation, officer.id, "officer_scan", w_lng, w_lat, distance)
     if created:
         audit.record(actor, "signin.officer_scan", "signin", record.id, person_id=person.id, project_id=project.id)

@@ -108,6 +108,25 @@ def test_worker_sign_in_inside_the_range_once_a_day(client, s):
                       headers=auth(token(client, s.gc.pm))).status_code == 400
 
 
+def test_officer_scan_needs_the_officers_own_position_inside_the_range(client, s):
+    worker = s.gc.workers[0]
+    confirmed(s.project, worker)
+    clerk = token(client, officer(s).user)
+    set_point(s.project, s.gc.pm)
+    code = my_code(client, token(client, worker.user))["token"]
+    lng, lat = site_wgs84()
+    blind = scan(client, clerk, s.project.id, code, "signin")
+    assert blind.status_code == 422 and blind.get_json()["detail"] == "请开启定位后再签到"
+    assert "lng" in blind.get_json()["errors"]
+    far_lng, far_lat = geo.offset_point(lng, lat, east_m=5000)
+    far = scan(client, clerk, s.project.id, code, "signin", lng=far_lng, lat=far_lat, coord_system="wgs84")
+    assert far.status_code == 422 and "签到范围" in far.get_json()["detail"]
+    here = scan(client, clerk, s.project.id, code, "signin", lng=lng, lat=lat, coord_system="wgs84")
+    assert here.status_code == 200 and here.get_json()["result"] == "signed_in"
+    listed = client.get(f"/api/v1/projects/{s.project.id}/signins", headers=auth(token(client, s.gc.pm))).get_json()
+    assert [(i["person_id"], i["method"]) for i in listed["items"]] == [(worker.id, "officer_scan")]
+
+
 def test_signin_location_and_officers_belong_to_the_gc_pm(client, s, world):
     gc_pm, sub_pm = token(client, s.gc.pm), token(client, s.sub.pm)
     url = f"/api/v1/projects/{s.project.id}/signin-location"

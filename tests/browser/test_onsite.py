@@ -7,6 +7,7 @@ its dialog; the GC PM's settings (sign-in point, officers) on a phone; the worke
 code, 【扫一扫】 decoding a worker's code through the vendored jsQR."""
 import io
 import os
+import re
 
 import pytest
 import segno
@@ -82,6 +83,52 @@ def test_worker_signs_in_inside_the_range_and_is_held_back_outside(world, new_pa
     expect(blind.get_by_test_id("location-status")).to_contain_text("签到需要打开手机定位")
     expect(blind.get_by_test_id("signin-button")).to_be_disabled()
     shoot(blind, "worker-location-denied")
+
+
+def test_officer_signs_a_worker_in_only_with_location_on_inside_the_range(world, new_page, shoot):
+    """Direction B: the officer's 【扫一扫】 → 班前签到 needs the officer's own position."""
+    site = staffing(world, workers=2)
+    worker = employee(world, site.sub.enterprise, name="赵永刚")
+    confirmed(site.project, worker)
+    clerk = officer(site)
+    set_point(site.project, site.gc.pm)
+    lng, lat = site_wgs84()
+    scanner = f"/projects/{site.project.id}/site/scan"
+
+    blind = new_page(phone=True)  # location not granted
+    log_in_as(blind, clerk.user)
+    blind.goto(scanner)
+    expect(blind.get_by_label("班前签到")).to_be_checked()
+    expect(blind.get_by_test_id("signin-position")).to_have_text("请开启定位后再签到")
+    expect(blind.get_by_test_id("signin-position")).to_have_class(re.compile("text-danger"))
+    posts = []
+    blind.on("request", lambda r: posts.append(r.url) if r.method == "POST" else None)
+    typed = code_of(worker)
+    blind.get_by_label("手动输入建设码").fill(typed)
+    blind.get_by_test_id("scan-submit").click()
+    blind.wait_for_timeout(500)  # time for a submission to leave, were it not held back
+    assert posts == []
+    expect(blind.get_by_label("手动输入建设码")).to_have_value(typed)
+    shoot(blind, "officer-location-denied")
+
+    far = phone_at(new_page, *geo.offset_point(lng, lat, east_m=5000))
+    log_in_as(far, clerk.user)
+    far.goto(scanner)
+    expect(far.get_by_test_id("signin-position")).to_contain_text("已获取您的位置")
+    far.get_by_label("手动输入建设码").fill(code_of(worker))
+    far.get_by_test_id("scan-submit").click()
+    expect(far.get_by_role("alert").first).to_contain_text("您不在项目签到范围内")
+    assert read(select(SignIn.id)) == []
+
+    here = phone_at(new_page, lng, lat)
+    log_in_as(here, clerk.user)
+    here.goto(scanner)
+    expect(here.get_by_test_id("signin-position")).to_contain_text("已获取您的位置")
+    here.get_by_label("手动输入建设码").fill(code_of(worker))
+    here.get_by_test_id("scan-submit").click()
+    expect(here.get_by_role("alert").first).to_contain_text(f"{worker.name}签到成功")
+    shoot(here, "officer-signed-in")
+    assert read(select(SignIn.person_id, SignIn.method, SignIn.distance_m)) == [(worker.id, "officer_scan", 0)]
 
 
 def test_gc_pm_enters_a_worker_by_the_manual_field_then_exits_them(world, new_page, shoot):

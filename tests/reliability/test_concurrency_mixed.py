@@ -88,7 +88,7 @@ def test_consents_expiries_and_two_way_sign_ins_race_and_each_happens_once(app, 
     for h, person in zip(hires, people):
         operations += [("complete", consent[h.id].id, person.user.id, {"decision": "agree", "comment": ""})] * 2
     for person in signers:
-        operations += [("officer_scan", clerk.user.id, s.project.id, codes[person.id]),
+        operations += [("officer_scan", clerk.user.id, s.project.id, codes[person.id], lng, lat),
                        ("worker_sign_in", person.user.id, s.project.id, clerk_code, lng, lat)]
     plans = []
     for n in range(PROCESSES):

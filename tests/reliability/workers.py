@@ -29,9 +29,9 @@ def mixed_load(database_url, folder, secret_key, operations, barrier, results):
                 elif kind == "fire":
                     outcome = f"fired {timers.fire_due()}"
                 elif kind == "officer_scan":
-                    _, user_id, project_id, token = op
+                    _, user_id, project_id, token, lng, lat = op
                     outcome = site.scan(db.session.get(User, user_id), db.session.get(Project, project_id),
-                                        token, "signin").result
+                                        token, "signin", lng, lat).result
                     db.session.commit()
                 elif kind == "worker_sign_in":
                     _, user_id, project_id, token, lng, lat = op

@@ -2,7 +2,7 @@
 from pathlib import Path
 
 
-def scan(database_url, folder, secret_key, user_id, project_id, token, purpose, barrier, results):
+def scan(database_url, folder, secret_key, user_id, project_id, token, purpose, barrier, results, at=(None, None)):
     from app import create_app
     from app.extensions import db
     from app.models import Project, User
@@ -15,7 +15,7 @@ def scan(database_url, folder, secret_key, user_id, project_id, token, purpose, 
         user.grants  # loaded before the race starts
         barrier.wait()
         try:
-            outcome = site.scan(user, project, token, purpose)
+            outcome = site.scan(user, project, token, purpose, *at)
             db.session.commit()
             results.put(outcome.result)
         except Exception as error:  # reported to the test, which fails on it

@@ -185,13 +185,32 @@ def test_one_sign_in_per_worker_per_day_in_either_direction(s):
         assert created
         second, created = signin.worker_sign_in(worker.user, s.project.id, code_of(clerk), lng, lat)
         assert (second.id, created) == (first.id, False)
-        scanned = site.scan(clerk.user, s.project, code_of(worker), "signin")
+        scanned = site.scan(clerk.user, s.project, code_of(worker), "signin", lng, lat)
         assert (scanned.result, scanned.record.id) == ("already_signed_in", first.id)
     with time_machine.travel(MORNING + timedelta(days=1), tick=False):
-        next_day = site.scan(clerk.user, s.project, code_of(worker), "signin")
+        next_day = site.scan(clerk.user, s.project, code_of(worker), "signin", lng, lat)
         db.session.commit()
         assert next_day.result == "signed_in" and next_day.record.method == "officer_scan"
     assert db.session.scalar(select(func.count()).select_from(SignIn)) == 2
+
+
+def test_the_officer_scan_is_geofenced_too(s):
+    """Direction B: the officer's own position is required and must be in range; a
+    refusal records nothing."""
+    worker = s.gc.workers[0]
+    confirmed(s.project, worker)
+    clerk = officer(s)
+    set_point(s.project, s.gc.pm)
+    lng, lat = site_wgs84()
+    assert refused(site.scan, clerk.user, s.project, code_of(worker), "signin") == signin.OFFICER_POSITION_NEEDED
+    assert refused(site.scan, clerk.user, s.project, code_of(worker), "signin", lng, None) == \
+        signin.OFFICER_POSITION_NEEDED
+    far = geo.offset_point(lng, lat, east_m=5000)
+    assert refused(site.scan, clerk.user, s.project, code_of(worker), "signin", *far) == signin.OUT_OF_RANGE
+    assert db.session.scalar(select(func.count()).select_from(SignIn)) == 0
+    outcome = site.scan(clerk.user, s.project, code_of(worker), "signin", *geo.offset_point(lng, lat, north_m=120))
+    db.session.commit()
+    assert outcome.result == "signed_in" and 115 <= outcome.record.distance_m <= 125
 
 
 def test_sign_in_needs_an_officer_on_both_sides(s):
@@ -235,7 +254,7 @@ def test_daily_lists_show_each_side_only_its_own_people(s, world):
     clerk = officer(s)
     set_point(s.project, s.gc.pm)
     for person in (gc_worker, sub_worker):
-        site.scan(clerk.user, s.project, code_of(person), "signin")
+        site.scan(clerk.user, s.project, code_of(person), "signin", *site_wgs84())
     db.session.commit()
     today = datetime.now(timezone.utc).astimezone(timezone(timedelta(hours=8))).date()
     everyone = {r.person_id for r in site_records.signins_on(s.project, today)}

@@ -10,7 +10,7 @@ from app.extensions import db
 from app.models import Attendance, AuditEntry, SignIn
 from app.services import roles, signin
 from tests.services import site_workers
-from tests.support.site import code_of, confirmed, officer, set_point
+from tests.support.site import code_of, confirmed, officer, set_point, site_wgs84
 from tests.support.staffing import employee, staffing
 
 SPAWN = multiprocessing.get_context("spawn")
@@ -24,11 +24,12 @@ def s(app, world):
     return staffing(world, workers=2)
 
 
-def race(app, users, project, token, purpose):
+def race(app, users, project, token, purpose, at=(None, None)):
+    """Each user scans `token` for `purpose` at once; `at` is the scanners' position."""
     url, folder = app.config["SQLALCHEMY_DATABASE_URI"], str(Path(app.config["UPLOAD_FOLDER"]).parent)
     barrier, results = SPAWN.Barrier(len(users)), SPAWN.Queue()
     processes = [SPAWN.Process(target=site_workers.scan, args=(
-        url, folder, app.config["SECRET_KEY"], u.id, project.id, token, purpose, barrier, results)) for u in users]
+        url, folder, app.config["SECRET_KEY"], u.id, project.id, token, purpose, barrier, results, at)) for u in users]
     for p in processes:
         p.start()
     outcomes = [results.get(timeout=180) for _ in processes]
@@ -67,5 +68,5 @@ def test_simultaneous_scans_record_once(app, s, world):
         signin.appoint_officer(s.gc.pm, s.project, person.id)
     db.session.commit()
     clerks = [clerk_person.user, *(p.user for p in operators)]
-    assert race(app, clerks, s.project, token, "signin") == ["already_signed_in"] * (SCANNERS - 1) + ["signed_in"]
+    assert race(app, clerks, s.project, token, "signin", at=site_wgs84()) == ["already_signed_in"] * (SCANNERS - 1) + ["signed_in"]
     assert count(SignIn, SignIn.person_id == worker.id) == 1

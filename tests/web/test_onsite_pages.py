@@ -146,10 +146,12 @@ def test_the_officer_signs_a_worker_in_from_the_scanner(app, s):
     assert "该项目未设置签到地址，请项目经理设置" in alerts(text(no_point))
     set_point(s.project, s.gc.pm)
     lng, lat = site_wgs84()
+    blind = post(clerk, url(s, "scan"), {"purpose": "signin", "token": code_of(worker)})
+    assert "请开启定位后再签到" in alerts(text(blind))
     done = post(clerk, url(s, "scan"), {"purpose": "signin", "token": code_of(worker), "lng": lng, "lat": lat,
                                         "coord_system": "wgs84"})
     assert f"{worker.name}签到成功" in alerts(text(done))
-    again = post(clerk, url(s, "scan"), {"purpose": "signin", "token": code_of(worker)})
+    again = post(clerk, url(s, "scan"), {"purpose": "signin", "token": code_of(worker), "lng": lng, "lat": lat})
     assert f"{worker.name}今日已签到" in alerts(text(again))
     refused = post(clerk, url(s, "scan"), {"purpose": "entry", "token": code_of(worker)})
     assert "只有施工总包在本项目的项目经理或现场操作用户可以进行进场、考勤和退场操作" in alerts(text(refused))

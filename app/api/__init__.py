@@ -20,5 +20,5 @@ def _domain_error(error: DomainError):
     return problem_response(error.status, message, errors)
 
 
-from app.api import (accounts, allocation, employment, openapi, organisations, processes,  # noqa: E402,F401
-                     payroll, registration, separation, site, tasks)
+from app.api import (accounts, allocation, calendar, employment, openapi, organisations,  # noqa: E402,F401
+                     processes, payroll, registration, separation, site, tasks)

@@ -8,7 +8,6 @@ from app.api.registry import endpoint
 from app.extensions import db
 from app.forms.registration import ApiRegistrationForm, BankCardForm
 from app.services import bankcard, registration as registrations
-from app.services.calendar import is_estimate
 from app.services.uploads import DEFAULT_MAX_BYTES
 
 
@@ -21,7 +20,8 @@ def _own_person():
 
 def registration_json(r) -> dict:
     body = {"id": r.id, "status": r.status, "expected_by": r.expected_by.isoformat(),
-            "expected_by_is_estimate": is_estimate(r.expected_by), "submitted_at": r.submitted_at.isoformat()}
+            "expected_by_is_estimate": registrations.expected_by_is_estimate(r),
+            "submitted_at": r.submitted_at.isoformat()}
     if r.reason:
         body["reason"] = gettext(r.reason)
     return body

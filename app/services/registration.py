@@ -5,6 +5,7 @@ verifies submissions in batches (a scheduled job and the 【批量处理】 butt
 one. A verified registration gives the person their ID number, which hiring relies on.
 """
 import logging
+from datetime import date
 
 from flask import current_app
 from sqlalchemy import select, update
@@ -14,7 +15,7 @@ from app.extensions import db
 from app.models import Person, Registration
 from app.models.types import utcnow
 from app.services import access, audit, bankcard, idcard, mobile, uploads
-from app.services.calendar import add_working_days, today_in_shanghai
+from app.services.calendar import SHANGHAI, add_working_days, is_estimate, today_in_shanghai
 from app.services.errors import Conflict, Forbidden, NotFound, RuleViolation
 from app.services.i18n import N_
 
@@ -220,6 +221,41 @@ def registrations_with_status(status: str):
 
 def is_overdue(registration, today=None) -> bool:
     return registration.status == "submitted" and registration.expected_by < (today or today_in_shanghai())
+
+
+def submitted_day(registration) -> date:
+    """The Shanghai calendar day the 15 working days are counted from."""
+    return registration.submitted_at.astimezone(SHANGHAI).date()
+
+
+def expected_by_is_estimate(registration) -> bool:
+    """预计: some year between submission and the expected date has no known schedule."""
+    return is_estimate(registration.expected_by, since=submitted_day(registration))
+
+
+def reschedule_pending(actor, year: int) -> int:
+    """After the administrator entered a year: counts the expected date again for every
+    pending registration whose 15 working days run through that year (it may have been a
+    Monday–Friday estimate). Audited per registration; the caller commits. Returns how
+    many moved."""
+    moved = 0
+    pending = db.session.scalars(select(Registration).where(
+        Registration.status == "submitted", Registration.expected_by >= date(year, 1, 1))).all()
+    for registration in pending:
+        start = submitted_day(registration)
+        if start.year > year:
+            continue  # counted after that year: unaffected
+        previous, expected_by = registration.expected_by, add_working_days(start, PROCESSING_DAYS)
+        if expected_by == previous:
+            continue
+        # Compare-and-set: a registration the batch decided meanwhile keeps its record as it was.
+        result = db.session.execute(update(Registration).where(
+            Registration.id == registration.id, Registration.status == "submitted").values(expected_by=expected_by))
+        if result.rowcount == 1:
+            audit.record(actor, "registration.reschedule", "registration", registration.id, year=year,
+                         previous=previous.isoformat(), expected_by=expected_by.isoformat())
+            moved += 1
+    return moved
 
 
 def _require_viewer(actor, registration) -> None:

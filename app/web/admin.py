@@ -62,3 +62,6 @@ def unlock(user_id: int):
         db.session.commit()
         flash(gettext("已解除账号%(username)s的登录锁定。", username=user.username), "success")
     return redirect(url_for(".users", page=request.args.get("page", type=int)))
+
+
+from app.web import admin_calendar  # noqa: E402,F401 — 【节假日安排】, on this blueprint

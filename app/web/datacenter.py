@@ -12,7 +12,7 @@ from app.forms.registration import DecisionForm
 from app.models import Registration
 from app.models.people import REGISTRATION_STATUSES
 from app.services import idcard, registration as registrations
-from app.services.calendar import is_estimate, today_in_shanghai
+from app.services.calendar import today_in_shanghai
 from app.services.errors import DomainError, NotFound
 from app.web.helpers import paginate, require, show_domain_error
 
@@ -36,7 +36,8 @@ def queue():
     page = paginate(registrations.registrations_with_status(status))
     today = today_in_shanghai()
     return render_template("datacenter/queue.html", page=page, status=status, counts=_status_counts(),
-                           today=today, mask=idcard.mask_id_number, is_estimate=is_estimate)
+                           today=today, mask=idcard.mask_id_number,
+                           is_estimate=registrations.expected_by_is_estimate)
 
 
 @bp.route("/batch", methods=["POST"])
@@ -81,7 +82,7 @@ def detail(rid: int):
     db.session.commit()  # the audit entry of this view
     return render_template("datacenter/detail.html", registration=registration, full_number=full_number,
                            form=form, overdue=registrations.is_overdue(registration),
-                           estimate=is_estimate(registration.expected_by))
+                           estimate=registrations.expected_by_is_estimate(registration))
 
 
 @bp.route("/registrations/<int:rid>/image/<side>")

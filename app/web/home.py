@@ -4,7 +4,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import func, select
 
 from app.extensions import db
-from app.services import access
+from app.services import access, calendar, holidays
 
 bp = Blueprint("home", __name__)
 
@@ -16,4 +16,8 @@ def index():
     projects = db.session.scalars(access.visible_projects(current_user).limit(10)).all()
     project_count = db.session.scalar(select(func.count()).select_from(
         access.visible_projects(current_user).order_by(None).subquery()))
-    return render_template("home.html", enterprises=enterprises, projects=projects, project_count=project_count)
+    # From 1 November the administrator is reminded to enter next year's holidays.
+    remind_year = holidays.year_to_remind(calendar.today_in_shanghai()) \
+        if access.may(current_user, "platform.admin") else None
+    return render_template("home.html", enterprises=enterprises, projects=projects, project_count=project_count,
+                           remind_year=remind_year)

@@ -6,7 +6,6 @@ from flask_login import current_user, login_required
 from app.extensions import db
 from app.forms.registration import BankCardForm, RegistrationForm
 from app.services import bankcard, registration as registrations
-from app.services.calendar import is_estimate
 from app.services.errors import DomainError
 from app.services.uploads import DEFAULT_MAX_BYTES
 from app.web.helpers import show_domain_error
@@ -33,7 +32,7 @@ def registration():
     person = _own_person()
     latest = registrations.current_registration(person)
     return render_template("worker/registration.html", registration=latest, may_register=_may_register(latest),
-                           estimate=bool(latest) and is_estimate(latest.expected_by))
+                           estimate=bool(latest) and registrations.expected_by_is_estimate(latest))
 
 
 @bp.route("/registration/new", methods=["GET", "POST"])

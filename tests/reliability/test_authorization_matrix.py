@@ -206,6 +206,10 @@ MATRIX = [
         f"{P}/process-instances/{b.ids['resignation_instance']}/migrate", {}), "platform", allowed=("admin",)),
     Row("GET", "/process-definitions/<key>/migration-dry-run", lambda b: (
         f"{P}/process-definitions/resignation/migration-dry-run", {}), "platform", allowed=("admin",)),
+    Row("GET", "/admin/calendar/<int:year>", lambda b: (f"{P}/admin/calendar/2027", {}), "platform",
+        allowed=("admin",)),
+    Row("PUT", "/admin/calendar/<int:year>", lambda b: (f"{P}/admin/calendar/2027", _json(
+        {"holidays": ["2027-01-01", "2027-01-02", "2027-01-03"], "workdays": []})), "platform", allowed=("admin",)),
     Row("GET", "/process-definitions", lambda b: (f"{P}/process-definitions", {}), "platform",
         allowed=("admin", "analyst")),
     Row("POST", "/process-definitions", lambda b: (f"{P}/process-definitions", _xml()), "platform",

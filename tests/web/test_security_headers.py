@@ -85,7 +85,7 @@ def universe(app, world):
         "task_id": u.ids["agree_task"], "batch_id": u.ids["batch"], "draft_id": u.ids["gc_draft"],
         "instance_id": u.ids["hire_instance"], "definition_id": hire.definition_id,
         "process_key": "resignation", "key": "resignation", "version": 1,
-        "rid": registration.id, "side": "front", "filename": "app.css",
+        "rid": registration.id, "side": "front", "filename": "app.css", "year": 2027,
     }
     u.query = {"modeler.compare": {"a": 1, "b": 2}, "worker.new_registration": {"agree_notice": "y"},
                "separation.employer.new_dismissal": {"person_ids": u.ids["gc_worker"]}}

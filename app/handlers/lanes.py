@@ -5,7 +5,7 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import Person, Project
-from app.services import roles
+from app.services import payroll, roles
 from app.services.i18n import N_
 from app.workflow.registry import ENTERPRISE, PERSON, PLATFORM, PROJECT, Candidate, Lane
 
@@ -35,9 +35,15 @@ def _alloc_level1(subject: dict) -> Candidate:
 
 
 def _payroll_sub_review(subject: dict) -> Candidate:
-    """工资支付表审核 by the subcontractor: its legal rep / HR, or its PM on the project."""
-    return Candidate(role="payroll_sub_review", enterprise_id=subject["enterprise_id"],
-                     project_id=subject["project_id"])
+    """工资支付表审核 by the subcontractor: its legal rep / HR, or its PM on the project —
+    never the table's drafter (four eyes)."""
+    return payroll.reviewer_of(subject["draft_id"], payroll.SUB_REVIEW)
+
+
+def _payroll_gc_review(subject: dict) -> Candidate:
+    """工资支付表审核 by the GC: its legal rep / HR, or its PM on the project — never the
+    table's drafter, so the GC PM's own table goes to the GC's legal rep or HR."""
+    return payroll.reviewer_of(subject["draft_id"], payroll.GC_REVIEW)
 
 
 def _enterprise_legal_rep(subject: dict) -> Candidate:
@@ -58,6 +64,8 @@ LANES = {
                          PROJECT),
     "payroll_sub_review": Lane(_payroll_sub_review, (roles.PROJECT_MANAGER, roles.LEGAL_REP, roles.HR_ADMIN),
                                N_("分包单位的法人、人事聘用管理员或项目经理"), PROJECT),
+    "payroll_gc_review": Lane(_payroll_gc_review, (roles.PROJECT_MANAGER, roles.LEGAL_REP, roles.HR_ADMIN),
+                              N_("施工总包的法人、人事聘用管理员或项目经理"), PROJECT),
     "enterprise_legal_rep": Lane(_enterprise_legal_rep, (roles.LEGAL_REP,), N_("法人"), ENTERPRISE),
     "admin": Lane(_admin, (roles.ADMIN,), N_("系统管理员"), PLATFORM),
 }

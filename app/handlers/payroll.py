@@ -6,7 +6,7 @@ from app.services import payroll_batch
 
 
 def payroll_draft_submitted(params: dict, ctx) -> dict:
-    return {"status": service.mark_submitted(ctx.subject["draft_id"]).status}
+    return {"status": service.mark_submitted(ctx.subject["draft_id"], ctx.actor_id).status}
 
 
 def payroll_draft_sub_approved(params: dict, ctx) -> dict:

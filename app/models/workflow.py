@@ -90,6 +90,7 @@ class HumanTask(db.Model):
     candidate_enterprise_id = db.Column(db.Integer)
     candidate_project_id = db.Column(db.Integer)
     candidate_user_id = db.Column(db.Integer)
+    candidate_excluded_user_id = db.Column(db.Integer)  # one holder of the role who may not act (four eyes)
     claimed_by_id = db.Column(db.Integer, db.ForeignKey("user_account.id"))
     # 'suspended' while the instance is suspended or in error: out of every inbox
     status = db.Column(db.String(16), nullable=False, default="open")

@@ -3,7 +3,9 @@ enterprise's draft filled from its people's sign-ins, line amounts, submission, 
 outcomes of the review flow (processes/payroll.bpmn, one instance per draft).
 
 Who: the GC PM sets the settlement day and issues batches; the PM of the GC or of a
-subcontractor drafts that enterprise's table. Money is integer fen throughout.
+subcontractor drafts that enterprise's table. Four eyes: whoever drafted a table never
+reviews it — the review tasks' candidate rules leave the drafter out, and a table that
+only its drafter could review is not submitted. Money is integer fen throughout.
 Callers commit.
 """
 import calendar
@@ -15,19 +17,21 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from app.extensions import db
-from app.models import BankBatch, Person, PayrollDraft, PayrollLine, SignIn, User
+from app.models import BankBatch, Enterprise, Person, PayrollDraft, PayrollLine, SignIn, User
 from app.models.payroll import EDITABLE_DRAFT
 from app.models.types import utcnow
 from app.services import audit, roles
 from app.services.errors import Conflict, Forbidden, NotFound, RuleViolation
 from app.services.i18n import N_
-from app.workflow import runtime
+from app.workflow import inbox, runtime
+from app.workflow.registry import Candidate
 
 log = logging.getLogger(__name__)
 
 PROCESS = "payroll"
 MONTH_END = "month_end"
 MAX_FEN = 10_000_000_00  # ¥10,000,000 on one line is a typing error, not a wage
+SUB_REVIEW, GC_REVIEW = "payroll_sub_review", "payroll_gc_review"  # the review lanes of processes/payroll.bpmn
 _MONTH = re.compile(r"^(20\d\d)-(0[1-9]|1[0-2])$")
 
 NOT_GC_PM = N_("只有施工总包在本项目的项目经理可以进行此操作")
@@ -48,6 +52,7 @@ NEGATIVE_NET = N_("扣款不能大于应发工资")
 AMOUNTS_MISSING = N_("还有人员未填写应发工资")
 NO_BANK_CARD = N_("以下人员未绑定银行卡，不能提交：%(names)s")
 WRONG_STATE = N_("工资支付表的状态已变化，请刷新后重试")
+NO_OTHER_REVIEWER = N_("除编制人外，%(enterprise)s没有可以审核工资支付表的人员：请先为该单位添加一名人事聘用管理员，再提交审核")
 LINE_NOT_FOUND = N_("明细不存在")
 
 
@@ -200,7 +205,44 @@ def missing_cards(draft) -> list[Person]:
     return [line.person for line in draft.lines if not line.person.bank_card_number]
 
 
-def _check_submittable(draft) -> None:
+# --- four eyes: who reviews --------------------------------------------------------------------
+
+def drafter_id(draft) -> int | None:
+    """Who drafted the table now under review: whoever last 【提交审核】 it (a PM who took
+    over submits it as theirs), or, before that, whoever created it."""
+    return draft.submitted_by_id or draft.created_by_id
+
+
+def review_rule(draft, lane: str, drafter: int | None) -> Candidate:
+    """A review lane's candidates: the legal rep, HR or a PM on the project of the unit
+    that reviews (the drafting subcontractor, or the GC), except the drafter."""
+    unit = draft.enterprise_id if lane == SUB_REVIEW else draft.batch.project.gc_enterprise_id
+    return Candidate(role=lane, enterprise_id=unit, project_id=draft.project_id, excluded_user_id=drafter)
+
+
+def reviewer_of(draft_id: int, lane: str) -> Candidate:
+    """The lane resolvers' entry (app/handlers/lanes.py): the rule as the review task opens."""
+    draft = db.session.get(PayrollDraft, draft_id)
+    return review_rule(draft, lane, drafter_id(draft))
+
+
+def review_lanes(draft) -> tuple[str, ...]:
+    """A subcontractor's table is reviewed by the subcontractor, then by the GC; the GC's by the GC."""
+    return (GC_REVIEW,) if draft.enterprise_id == draft.batch.project.gc_enterprise_id else (SUB_REVIEW, GC_REVIEW)
+
+
+def _check_reviewers(draft, submitter_id: int | None) -> None:
+    """Someone besides the drafter may review at every level; else the submission would
+    make a task only the drafter could see — and no one could complete."""
+    for lane in review_lanes(draft):
+        rule = review_rule(draft, lane, submitter_id or draft.created_by_id)
+        if not inbox.anyone_else(rule):
+            raise RuleViolation(NO_OTHER_REVIEWER, enterprise=db.session.get(Enterprise, rule.enterprise_id).name)
+
+
+# --- 提交审核 ----------------------------------------------------------------------------------
+
+def _check_submittable(draft, submitter_id: int | None) -> None:
     """Checked on 【提交审核】 and again by the flow's own step, so a resubmission by any
     route (the generic task API included) meets the same rules."""
     if draft.status not in EDITABLE_DRAFT or draft.batch.status != "open":
@@ -210,14 +252,14 @@ def _check_submittable(draft) -> None:
     without_card = missing_cards(draft)
     if without_card:
         raise RuleViolation(NO_BANK_CARD, names="、".join(p.name for p in without_card[:20]))
+    _check_reviewers(draft, submitter_id)
 
 
 def submit(actor, draft) -> PayrollDraft:
     """【提交审核】: starts the review, or resubmits a returned draft."""
     _drafter(actor, draft)
-    _check_submittable(draft)
+    _check_submittable(draft, actor.id)
     draft.submitted_at = utcnow()
-    audit.record(actor, "payroll.submit", "payroll_draft", draft.id)
     if draft.status == "drafting":
         gc = draft.batch.project.gc_enterprise_id
         subject = {"draft_id": draft.id, "batch_id": draft.batch_id, "project_id": draft.project_id,
@@ -243,11 +285,14 @@ def _draft_in(draft_id: int, *expected) -> PayrollDraft:
     return draft
 
 
-def mark_submitted(draft_id: int) -> PayrollDraft:
+def mark_submitted(draft_id: int, actor_id) -> PayrollDraft:
+    """待审核: the submitter is recorded here, on every route, so the review task opening
+    next in this transaction leaves them out (drafter_id)."""
     draft = _draft_in(draft_id, "drafting", "returned")
-    _check_submittable(draft)
+    _check_submittable(draft, actor_id)
     draft.status = "gc_review" if draft.enterprise_id == draft.batch.project.gc_enterprise_id else "sub_review"
-    draft.review_comment = None
+    draft.review_comment, draft.submitted_by_id = None, actor_id
+    audit.record(db.session.get(User, actor_id) if actor_id else None, "payroll.submit", "payroll_draft", draft.id)
     return draft
 
 

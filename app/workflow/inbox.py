@@ -1,5 +1,9 @@
 """The inbox: human_task rows kept in step with the READY user tasks of an instance,
-candidate rules from lanes, and the one indexed query that lists a user's tasks."""
+candidate rules from lanes, and the one indexed query that lists a user's tasks.
+
+A rule may leave one holder of its role out (Candidate.excluded_user_id: four eyes),
+kept in the row's candidate_excluded_user_id; the inbox query, is_candidate (which every
+claim and completion checks) and anyone_else all honour it."""
 from datetime import datetime
 
 from sqlalchemy import and_, func, or_, select, tuple_, update
@@ -7,9 +11,9 @@ from SpiffWorkflow.bpmn.specs.defaults import BoundaryEvent
 from SpiffWorkflow.util.task import TaskState
 
 from app.extensions import db
-from app.models import HumanTask
+from app.models import HumanTask, RoleGrant, User
 from app.models.types import utcnow
-from app.workflow.registry import ENTERPRISE, PLATFORM, REGISTRY, Candidate
+from app.workflow.registry import ENTERPRISE, PLATFORM, PROJECT, REGISTRY, Candidate
 
 
 def form_key_of(task) -> str | None:
@@ -35,6 +39,13 @@ def resolve(lane: str, subject: dict) -> Candidate:
     return REGISTRY.lanes[lane].resolve(subject)
 
 
+def set_candidate(row: HumanTask, candidate: Candidate) -> None:
+    """Writes the rule on the row."""
+    row.candidate_role, row.candidate_enterprise_id = candidate.role, candidate.enterprise_id
+    row.candidate_project_id, row.candidate_user_id = candidate.project_id, candidate.user_id
+    row.candidate_excluded_user_id = candidate.excluded_user_id
+
+
 def sync(instance, open_before: set[str], ready_tasks, completed=None, actor_id=None) -> list[HumanTask]:
     """Opens rows for newly READY user tasks and closes the rows of tasks no longer READY.
 
@@ -55,14 +66,12 @@ def sync(instance, open_before: set[str], ready_tasks, completed=None, actor_id=
     for task in ready_tasks:
         if str(task.id) in open_before:
             continue
-        candidate = resolve(task.task_spec.lane, instance.subject)
         row = HumanTask(
             instance_id=instance.id, spiff_task_id=str(task.id), process_key=instance.process_key,
             task_key=task.task_spec.bpmn_id, title=(task.task_spec.bpmn_name or task.task_spec.bpmn_id)[:200],
             form_key=form_key_of(task), subject=instance.subject, subject_text=instance.subject_text,
-            lane=task.task_spec.lane, candidate_role=candidate.role,
-            candidate_enterprise_id=candidate.enterprise_id, candidate_project_id=candidate.project_id,
-            candidate_user_id=candidate.user_id, due_at=due_at(task), status="open", created_at=now)
+            lane=task.task_spec.lane, due_at=due_at(task), status="open", created_at=now)
+        set_candidate(row, resolve(task.task_spec.lane, instance.subject))
         db.session.add(row)
         opened.append(row)
     return opened
@@ -96,9 +105,9 @@ def _scopes(user) -> dict[str, set]:
 
 def _rule(user):
     """The SQL condition: tasks whose candidate rule this user satisfies. Exact
-    equalities only (no IS NULL branches), so the planner estimates a few rows. In a
-    project lane, an enterprise-wide grant (project None: legal rep, HR) stands for
-    every project of its enterprise."""
+    equalities only (no IS NULL branches), so the planner estimates a few rows; the
+    exclusion filters the rows they find. In a project lane, an enterprise-wide grant
+    (project None: legal rep, HR) stands for every project of its enterprise."""
     conditions = [HumanTask.candidate_user_id == user.id]
     for lane_role, scopes in _scopes(user).items():
         scope_kind = REGISTRY.lanes[lane_role].scope
@@ -116,10 +125,12 @@ def _rule(user):
             if wide:
                 conditions.append(and_(HumanTask.candidate_role == lane_role,
                                        HumanTask.candidate_enterprise_id.in_(wide)))
-    return or_(*conditions)
+    return and_(or_(*conditions), func.coalesce(HumanTask.candidate_excluded_user_id, 0) != user.id)
 
 
 def is_candidate(user, row: HumanTask) -> bool:
+    if row.candidate_excluded_user_id == user.id:
+        return False
     if row.candidate_user_id is not None:
         return row.candidate_user_id == user.id
     scopes = _scopes(user).get(row.candidate_role)
@@ -132,6 +143,24 @@ def is_candidate(user, row: HumanTask) -> bool:
         return row.candidate_enterprise_id in scopes
     return ((row.candidate_enterprise_id, row.candidate_project_id) in scopes
             or (row.candidate_enterprise_id, None) in scopes)
+
+
+def anyone_else(candidate: Candidate) -> bool:
+    """True when an active user other than the excluded one satisfies the rule: the
+    scopes of is_candidate, asked of the role grants rather than of one user."""
+    if candidate.user_id is not None:
+        return candidate.user_id != candidate.excluded_user_id
+    lane = REGISTRY.lanes[candidate.role]
+    query = select(RoleGrant.id).join(User, User.id == RoleGrant.user_id).where(
+        RoleGrant.role.in_(lane.grant_roles), User.active.is_(True))
+    if candidate.excluded_user_id is not None:
+        query = query.where(RoleGrant.user_id != candidate.excluded_user_id)
+    if lane.scope == ENTERPRISE:
+        query = query.where(RoleGrant.enterprise_id == candidate.enterprise_id)
+    elif lane.scope == PROJECT:
+        query = query.where(RoleGrant.enterprise_id == candidate.enterprise_id,
+                            or_(RoleGrant.project_id == candidate.project_id, RoleGrant.project_id.is_(None)))
+    return db.session.scalar(query.limit(1)) is not None
 
 
 def my_tasks(user, process_key=None, text=None, due_before=None, order="created"):

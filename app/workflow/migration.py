@@ -166,10 +166,8 @@ def _refresh_rows(instance, workflow) -> None:
         row.title = (spec.bpmn_name or spec.bpmn_id)[:200]
         row.form_key, row.task_key, row.due_at = inbox.form_key_of(task), spec.bpmn_id, inbox.due_at(task)
         if spec.lane != row.lane:
-            candidate = inbox.resolve(spec.lane, instance.subject)
-            row.lane, row.candidate_role, row.claimed_by_id = spec.lane, candidate.role, None
-            row.candidate_enterprise_id, row.candidate_project_id = candidate.enterprise_id, candidate.project_id
-            row.candidate_user_id = candidate.user_id
+            row.lane, row.claimed_by_id = spec.lane, None
+            inbox.set_candidate(row, inbox.resolve(spec.lane, instance.subject))
 
 def _find(workflow, task_id):
     try:

@@ -10,12 +10,15 @@ from typing import Callable
 
 @dataclass(frozen=True)
 class Candidate:
-    """Who may act on a task: one user, or holders of a lane role in a scope."""
+    """Who may act on a task: one user, or holders of a lane role in a scope — less
+    `excluded_user_id`, one holder who may not act on this task (four eyes: whoever
+    drafted what the task reviews)."""
 
     role: str | None = None
     enterprise_id: int | None = None
     project_id: int | None = None
     user_id: int | None = None
+    excluded_user_id: int | None = None
 
 
 PERSON, PLATFORM, ENTERPRISE, PROJECT = "person", "platform", "enterprise", "project"

@@ -27,6 +27,8 @@ def reassign(row: HumanTask, user, actor) -> None:
         raise NotFound(N_("该用户不存在或已停用"), field="username")
     if row.candidate_user_id == user.id and row.candidate_role is None:
         raise Conflict(N_("该待办已指派给此用户"), field="username")
+    if row.candidate_excluded_user_id == user.id:  # four eyes hold against an administrator too
+        raise Conflict(N_("该用户不能处理此待办：审核的是其本人编制的内容"), field="username")
     before = {"role": row.candidate_role, "enterprise_id": row.candidate_enterprise_id,
               "project_id": row.candidate_project_id, "user_id": row.candidate_user_id,
               "claimed_by_id": row.claimed_by_id}

@@ -70,7 +70,7 @@ def test_payroll_setup_and_a_draft_through_review(client, s, world):
 def test_a_returned_draft_cannot_be_resubmitted_through_the_task_api_without_amounts(client, s, world):
     """The flow's 修改后重新提交 task can be completed through the generic task API too:
     the submission rules (every amount, every bank card) hold there as on 【提交审核】."""
-    gc_pm = token(client, s.gc.pm)
+    gc_pm, gc_hr = token(client, s.gc.pm), token(client, s.gc.hr)
     pid = s.project.id
     client.put(f"/api/v1/projects/{pid}/payroll-settings", json={"settlement_day": 25}, headers=auth(gc_pm))
     batch_id = client.post(f"/api/v1/projects/{pid}/bank-batches", json={"pay_month": "2026-11"},
@@ -84,12 +84,12 @@ def test_a_returned_draft_cannot_be_resubmitted_through_the_task_api_without_amo
     client.put(line_url, json={"gross_fen": 300_00}, headers=auth(gc_pm))
     assert client.post(f"/api/v1/payroll-drafts/{body['id']}/submit", headers=auth(gc_pm)).status_code == 200
 
-    def open_task(key):
-        return [t for t in client.get("/api/v1/tasks", headers=auth(gc_pm)).get_json()["items"] if t["task_key"] == key]
+    def open_task(key, user=gc_pm):
+        return [t for t in client.get("/api/v1/tasks", headers=auth(user)).get_json()["items"] if t["task_key"] == key]
 
-    [review] = open_task("gc_review")
+    [review] = open_task("gc_review", gc_hr)  # the GC PM drafted it: the GC's HR reviews
     returned = client.post(f"/api/v1/tasks/{review['id']}/complete",
-                           json={"data": {"decision": "reject", "comment": "金额有误"}}, headers=auth(gc_pm))
+                           json={"data": {"decision": "reject", "comment": "金额有误"}}, headers=auth(gc_hr))
     assert returned.status_code == 200
     from app.extensions import db
     from app.models import PayrollLine
@@ -100,4 +100,4 @@ def test_a_returned_draft_cannot_be_resubmitted_through_the_task_api_without_amo
                           headers=auth(gc_pm))
     assert refused.status_code == 422
     draft = client.get(f"/api/v1/payroll-drafts/{body['id']}", headers=auth(gc_pm)).get_json()
-    assert draft["status"] == "returned" and open_task("revise") and not open_task("gc_review")
+    assert draft["status"] == "returned" and open_task("revise") and not open_task("gc_review", gc_hr)

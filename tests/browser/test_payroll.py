@@ -1,7 +1,8 @@
 """工资支付 in a real browser: the GC PM (desktop) sets the settlement day, 【新增银行交换批次号】,
-【新增编制】, types the amounts (one typing error first), 【提交审核】, reviews the table from
-the inbox (工资支付表审核), 【生成汇总表】 and 【去签署】 with a demo-CA certificate uploaded
-through the file field; then the GC's legal representative follows the inbox to the
+【新增编制】, types the amounts (one typing error first) and 【提交审核】; four eyes: the review
+(工资支付表审核) is not in the PM's 待办事项 but in the GC legal representative's, who approves
+it from there; the PM 【生成汇总表】 and 【去签署】 with a demo-CA certificate uploaded
+through the file field; then the legal representative follows the inbox to the
 signing page, is refused once (wrong password) and signs with the enterprise certificate;
 the batch shows 已推送银行. The signed PDF's first page is rendered to PNG with pdftoppm
 next to the screenshots, and a worker's phone shows the 工资条 after the bank's receipt."""
@@ -40,7 +41,7 @@ def confirm_in(page, modal_id, button):
     modal.get_by_role("button", name=button).click()
 
 
-def test_gc_pm_drafts_reviews_summarizes_and_signs_then_the_enterprise_signs(world, new_page, shoot, ca, tmp_path):
+def test_gc_pm_drafts_the_legal_rep_reviews_the_pm_summarizes_and_both_sign(world, new_page, shoot, ca, tmp_path):
     site = staffing(world, workers=0)
     workers = [employee(world, site.gc.enterprise, name=name) for name in ("张建国", "李卫东")]
     for worker, days in zip(workers, (22, 20)):
@@ -97,14 +98,20 @@ def test_gc_pm_drafts_reviews_summarizes_and_signs_then_the_enterprise_signs(wor
     expect(pm.get_by_test_id("draft-status")).to_have_text("待施工总包审核")
     shoot(pm, "gc-pm-draft-submitted")
 
-    # 工资支付表审核 from the inbox: the task links to the table; 同意 → 【确认】.
+    expect(pm.get_by_test_id("review")).to_have_count(0)  # four eyes: not the drafter's to review
     pm.goto("/inbox/")
-    pm.get_by_role("link", name="工资支付表审核（施工总包）").click()
-    expect(pm.get_by_test_id("handoff-link")).to_have_text("编制详情")
-    pm.get_by_text("同意", exact=True).click()
-    shoot(pm, "gc-pm-review-in-inbox")
-    pm.get_by_test_id("task-form").get_by_role("button", name="确认").click()
-    expect(pm.get_by_role("alert").first).to_contain_text("已处理")
+    expect(pm.get_by_role("link", name="工资支付表审核（施工总包）")).to_have_count(0)
+
+    # 工资支付表审核 from the GC legal representative's inbox: the task links to the table; 同意 → 【确认】.
+    legal = new_page(reduced_motion="reduce")
+    log_in_as(legal, site.gc.enterprise.legal_rep)
+    legal.goto("/inbox/")
+    legal.get_by_role("link", name="工资支付表审核（施工总包）").click()
+    expect(legal.get_by_test_id("handoff-link")).to_have_text("编制详情")
+    legal.get_by_text("同意", exact=True).click()
+    shoot(legal, "legal-rep-review-in-inbox")
+    legal.get_by_test_id("task-form").get_by_role("button", name="确认").click()
+    expect(legal.get_by_role("alert").first).to_contain_text("已处理")
 
     pm.goto(f"/projects/{pid}/payroll")
     pm.get_by_test_id("batch-link").click()
@@ -128,8 +135,6 @@ def test_gc_pm_drafts_reviews_summarizes_and_signs_then_the_enterprise_signs(wor
     shoot(pm, "gc-pm-signed")
 
     # The GC's legal representative: inbox → 【去签署】 → one refusal, then the enterprise certificate.
-    legal = new_page(reduced_motion="reduce")
-    log_in_as(legal, site.gc.enterprise.legal_rep)
     legal.goto("/inbox/")
     legal.get_by_role("link", name="施工总包企业签署").click()
     expect(legal.get_by_test_id("task-form")).to_have_count(0)

@@ -137,8 +137,9 @@ def test_submission_needs_every_amount_and_every_bank_card(s, batch):
     payroll.submit(s.gc.pm, draft)
     db.session.commit()
     assert draft.status == "gc_review"
-    [review] = tasks(s.gc.pm, "gc_review")
-    runtime.complete(review, s.gc.pm, {"decision": "agree", "comment": ""})
+    assert tasks(s.gc.pm, "gc_review") == []  # four eyes: the GC PM drafted it; the GC's HR reviews
+    [review] = tasks(s.gc.hr, "gc_review")
+    runtime.complete(review, s.gc.hr, {"decision": "agree", "comment": ""})
     assert db.session.get(type(draft), draft.id).status == "approved"
 
 
@@ -154,7 +155,8 @@ def test_a_subcontractors_draft_returned_once_then_approved_at_both_levels(s, ba
     assert draft.status == "sub_review"
     assert tasks(s.gc.pm, "gc_review") == [] and tasks(s.gc.pm, "sub_review") == []
     [sub_task] = tasks(s.sub.hr, "sub_review")  # the sub's HR (an enterprise-wide role) reviews
-    assert tasks(s.sub.pm, "sub_review") == [sub_task]  # so may its PM
+    assert tasks(s.sub.enterprise.legal_rep, "sub_review") == [sub_task]  # so may its legal rep
+    assert tasks(s.sub.pm, "sub_review") == []  # never its drafter
     runtime.complete(sub_task, s.sub.hr, {"decision": "agree", "comment": ""})
     db.session.expire_all()
     assert db.session.get(type(draft), draft.id).status == "gc_review"
@@ -169,9 +171,9 @@ def test_a_subcontractors_draft_returned_once_then_approved_at_both_levels(s, ba
     db.session.commit()
     db.session.expire_all()
     assert db.session.get(type(draft), draft.id).status == "sub_review"
-    assert tasks(s.sub.pm, "revise") == []
-    [sub_task] = tasks(s.sub.pm, "sub_review")
-    runtime.complete(sub_task, s.sub.pm, {"decision": "agree", "comment": ""})
+    assert tasks(s.sub.pm, "revise") == [] and tasks(s.sub.pm, "sub_review") == []  # resubmitted: still not theirs
+    [sub_task] = tasks(s.sub.enterprise.legal_rep, "sub_review")
+    runtime.complete(sub_task, s.sub.enterprise.legal_rep, {"decision": "agree", "comment": ""})
     [gc_task] = tasks(s.gc.pm, "gc_review")
     runtime.complete(gc_task, s.gc.pm, {"decision": "agree", "comment": ""})
     db.session.expire_all()

@@ -40,7 +40,8 @@ def _batch_json(b: BankBatch) -> dict:
     return {"id": b.id, "batch_no": b.batch_no, "project_id": b.project_id, "pay_month": b.pay_month,
             "status": b.status, "period_start": b.period_start.isoformat(), "period_end": b.period_end.isoformat(),
             "pay_date": b.pay_date.isoformat() if b.pay_date else None,
-            "drafts": [{"id": d.id, "enterprise_id": d.enterprise_id, "status": d.status} for d in b.drafts]}
+            "drafts": [{"id": d.id, "enterprise_id": d.enterprise_id, "status": d.status} for d in b.drafts],
+            "left_out": b.left_out or []}
 
 
 def _visible_draft(draft_id: int) -> PayrollDraft:
@@ -115,7 +116,9 @@ def set_line(draft_id, line_id, form):
     return _line_json(line)
 
 
-@endpoint(bp, "/payroll-drafts/<int:draft_id>/submit", "POST", summary="【提交审核】 (the drafting PM)",
+@endpoint(bp, "/payroll-drafts/<int:draft_id>/submit", "POST",
+          summary="【提交审核】 (the drafting PM). Four eyes: 422 naming the unit when nobody but the drafter "
+                  "could review it there (an HR administrator must be added first)",
           tag="payroll", responses={200: {"status": "string"}, 403: None, 404: None, 409: None, 422: None})
 def submit_draft(draft_id):
     draft = _visible_draft(draft_id)
@@ -134,12 +137,15 @@ def _batch_for_gc(batch_id: int) -> BankBatch:
 
 
 @endpoint(bp, "/bank-batches/<int:batch_id>/summary", "POST",
-          summary="【生成汇总表】 and the summary file (GC PM only; every draft GC-approved, else 409)",
+          summary="【生成汇总表】 and the summary file (GC PM only; every draft GC-approved, else 409). A unit whose "
+                  "workers signed in during the pay period but that has no table in the batch → 409 naming it, "
+                  "unless its id is in `without` (then recorded, audited and printed as 本期未纳入); an id in "
+                  "`without` that is no such unit → 422",
           tag="payroll", form=SummaryForm,
-          responses={201: {"status": "string"}, 403: None, 404: None, 409: None, 422: None})
+          responses={201: {"status": "string", "left_out": "array"}, 403: None, 404: None, 409: None, 422: None})
 def summarize(batch_id, form):
     batch = _batch_for_gc(batch_id)
-    batch_service.summarize(g.api_user, batch, form.pay_date.data)
+    batch_service.summarize(g.api_user, batch, form.pay_date.data, form.without.data)
     db.session.commit()
     return _batch_json(batch), 201
 

@@ -1,9 +1,10 @@
 """Payroll forms (the API validates its JSON bodies with the same classes)."""
-from flask_babel import lazy_gettext as _l
+from flask_babel import gettext, lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import IntegerField, StringField
-from wtforms.validators import InputRequired, NumberRange, Optional, Regexp
+from wtforms.validators import InputRequired, NumberRange, Optional, Regexp, ValidationError
 
+from app.forms.allocation import IdListField
 from app.forms.employment import IsoDateField, WholeNumberField
 from app.forms.fields import an_id, required, strip
 from app.services.payroll import MAX_FEN
@@ -24,10 +25,31 @@ class BatchForm(FlaskForm):
     pay_month = StringField(_l("工资月份"), filters=[strip], validators=[required("请选择工资月份"), _MONTH])
 
 
+MAX_LEFT_OUT = 100  # a project has a handful of units; more ids than this is not a choice
+
+
+class UnitIdsField(IdListField):
+    """Enterprise ids: the dialog's ticked boxes, or the API's JSON list."""
+
+    openapi_schema = {"type": "array", "items": {"type": "integer", "minimum": 1}, "maxItems": MAX_LEFT_OUT}
+
+    def process_formdata(self, valuelist):
+        try:
+            super().process_formdata(valuelist)
+        except ValueError:
+            raise ValueError(gettext("请选择本期不纳入的单位")) from None
+
+
 class SummaryForm(FlaskForm):
-    """{"pay_date"?}: 【生成汇总表】 with the 发放日期 (today when left out)."""
+    """{"pay_date"?, "without"?: [enterprise_id, ...]}: 【生成汇总表】 with the 发放日期 (today
+    when left out) and the units whose workers signed in but that the PM leaves out."""
 
     pay_date = IsoDateField(_l("发放日期"), format="%Y-%m-%d", validators=[Optional()])
+    without = UnitIdsField(_l("本期不纳入的单位"), default=list)
+
+    def validate_without(self, field):
+        if len(field.data) > MAX_LEFT_OUT:
+            raise ValidationError(gettext("请选择本期不纳入的单位"))
 
 
 class DraftForm(FlaskForm):

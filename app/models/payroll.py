@@ -24,6 +24,10 @@ class BankBatch(db.Model):
     period_start = db.Column(db.Date, nullable=False)
     period_end = db.Column(db.Date, nullable=False)
     pay_date = db.Column(db.Date)  # 发放日期: chosen at 【生成汇总表】, printed and signed, the bank's execution date
+    # 本期未纳入: the units whose workers signed in during the period but that the GC PM
+    # chose at 【生成汇总表】 to leave out, as [{"enterprise_id", "name", "workers"}] — the
+    # name as printed on the summary, workers = how many of theirs signed in.
+    left_out = db.Column(db.JSON)
     created_by_id = db.Column(db.Integer, db.ForeignKey("user_account.id"))
     created_at = db.Column(UTCDateTime, nullable=False, default=utcnow)
     summarized_at = db.Column(UTCDateTime)
@@ -55,6 +59,7 @@ class PayrollDraft(db.Model):
     created_by_id = db.Column(db.Integer, db.ForeignKey("user_account.id"))
     created_at = db.Column(UTCDateTime, nullable=False, default=utcnow)
     submitted_at = db.Column(UTCDateTime)
+    submitted_by_id = db.Column(db.Integer, db.ForeignKey("user_account.id"))  # the drafter the review leaves out
     approved_at = db.Column(UTCDateTime)
     review_comment = db.Column(db.String(500))  # why it was last returned
     process_instance_id = db.Column(db.Integer, db.ForeignKey("process_instance.id"))

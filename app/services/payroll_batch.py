@@ -9,13 +9,14 @@ fails (the bank unreachable) leaves the signed file in place and the instance in
 `error` for an administrator to retry.
 """
 import logging
+from dataclasses import asdict, dataclass
 from datetime import date, timedelta
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import distinct, func, select
 
 from app.extensions import db
-from app.models import Allocation, BankBatch, Enterprise, HumanTask, PayrollDraft, PayrollLine, User
+from app.models import Allocation, BankBatch, Enterprise, HumanTask, PayrollDraft, PayrollLine, SignIn, User
 from app.models.types import utcnow
 from app.services import audit, bank, bank_gateways, payroll_pdf, roles, signing
 from app.services.errors import Conflict, Forbidden, RuleViolation
@@ -39,6 +40,9 @@ ENTERPRISE_SIGNS_NOW = N_("项目经理已签署，现在应由施工总包企�
 NOT_A_SIGNER = N_("您不是该批次的签署人")
 NO_ID_NUMBER = N_("您的个人信息尚未核验，不能签署")
 SIGNATURES_INVALID = N_("汇总表的签名未通过校验，不能推送银行")
+UNITS_WITHOUT_TABLE = N_("以下单位的工人在本期有签到，但本批次没有其审核通过的工资支付表：%(units)s。"
+                         "请其项目经理编制工资支付表并审核通过，或确认本期不纳入这些单位")
+NOT_WITHOUT_TABLE = N_("只能不纳入本期有工人签到、但本批次没有工资支付表的单位；以下编号不是：%(ids)s")
 
 log = logging.getLogger(__name__)
 
@@ -75,9 +79,52 @@ def _pay_date(chosen: date | None) -> date:
     return chosen
 
 
-def summarize(actor, batch, pay_date: date | None = None) -> BankBatch:
-    """Every draft GC-approved → the lines' identities and cards are copied, the PDF is
-    made, and the signing flow starts. 409 otherwise."""
+# --- 本期未纳入: no unit left out silently -------------------------------------------------------
+
+@dataclass(frozen=True)
+class UnitWithoutTable:
+    """A unit whose workers signed in during the batch's pay period but that has no table in it."""
+
+    enterprise_id: int
+    name: str
+    workers: int  # how many of its people signed in during the period
+
+
+def units_without_table(batch) -> list[UnitWithoutTable]:
+    """Sign-ins are what payroll counts: every enterprise whose people signed in on the
+    project during the batch's period and that has no table in the batch. A follow-up
+    batch only re-sends failed lines of a summary made before, so it has none."""
+    if batch.parent_id is not None:
+        return []
+    drafted = select(PayrollDraft.enterprise_id).where(PayrollDraft.batch_id == batch.id)
+    rows = db.session.execute(
+        select(Enterprise.id, Enterprise.name, func.count(distinct(SignIn.person_id)))
+        .join(SignIn, SignIn.enterprise_id == Enterprise.id)
+        .where(SignIn.project_id == batch.project_id, SignIn.work_date >= batch.period_start,
+               SignIn.work_date <= batch.period_end, Enterprise.id.not_in(drafted))
+        .group_by(Enterprise.id, Enterprise.name).order_by(Enterprise.id))
+    return [UnitWithoutTable(enterprise_id, name, workers) for enterprise_id, name, workers in rows]
+
+
+def _left_out(batch, without) -> list[UnitWithoutTable]:
+    """The units this summary leaves out: `without` names every unit without a table
+    (409 naming those it does not) and nothing else (422 naming the field)."""
+    missing = units_without_table(batch)
+    chosen = set(without or ())
+    stray = sorted(chosen - {unit.enterprise_id for unit in missing})
+    if stray:
+        raise RuleViolation(NOT_WITHOUT_TABLE, field="without", ids="、".join(map(str, stray)))
+    unnamed = [unit.name for unit in missing if unit.enterprise_id not in chosen]
+    if unnamed:
+        raise Conflict(UNITS_WITHOUT_TABLE, field="without", units="、".join(unnamed))
+    return missing
+
+
+def summarize(actor, batch, pay_date: date | None = None, without=()) -> BankBatch:
+    """Every draft GC-approved, and every unit whose workers signed in but that has no
+    table named in `without` → the lines' identities and cards are copied, the units
+    left out are recorded (and printed), the PDF is made, and the signing flow starts.
+    409 otherwise; 422 for a `without` that names another unit."""
     project = batch.project
     _require_gc_pm(actor, project)
     pay_date = _pay_date(pay_date)
@@ -87,6 +134,7 @@ def summarize(actor, batch, pay_date: date | None = None) -> BankBatch:
         raise Conflict(NO_DRAFTS)
     if any(d.status != "approved" for d in batch.drafts):
         raise Conflict(NOT_ALL_APPROVED)
+    left_out = _left_out(batch, without)
     lines = _lines(batch)
     without_card = [line.person.name for line in lines if not line.person.bank_card_number]
     if without_card:
@@ -96,7 +144,11 @@ def summarize(actor, batch, pay_date: date | None = None) -> BankBatch:
         line.name, line.id_number, line.mobile = person.name, person.id_number, person.phone
         line.bank_name, line.bank_card_number = person.bank_name, person.bank_card_number
     batch.status, batch.summarized_at, batch.pay_date = "summarized", utcnow(), pay_date
-    audit.record(actor, "payroll.summary", "bank_batch", batch.id, lines=len(lines), pay_date=pay_date.isoformat())
+    batch.left_out = [asdict(unit) for unit in left_out] or None
+    audit.record(actor, "payroll.summary", "bank_batch", batch.id, lines=len(lines), pay_date=pay_date.isoformat(),
+                 left_out=[unit.enterprise_id for unit in left_out])
+    for unit in left_out:  # an explicit choice, on record unit by unit
+        audit.record(actor, "payroll.left_out", "bank_batch", batch.id, **asdict(unit))
     subject = {"batch_id": batch.id, "project_id": project.id, "enterprise_id": project.gc_enterprise_id}
     db.session.flush()  # the flow's first step (生成汇总文件) reads the copied lines
     batch.process_instance_id = runtime.start(PROCESS, subject, actor).id
@@ -124,7 +176,7 @@ def withdraw_summary(batch_id: int, actor, reason: str) -> BankBatch | None:
     if batch is None or batch.status not in UNPUSHED:
         log.info("bank batch %s not awaiting signatures at termination; left as it is", batch_id)
         return batch
-    batch.status, batch.document, batch.summarized_at, batch.pay_date = "open", None, None, None
+    batch.status, batch.document, batch.summarized_at, batch.pay_date, batch.left_out = "open", None, None, None, None
     batch.pm_signed_at = batch.pm_signed_by_id = batch.enterprise_signed_at = batch.enterprise_signed_by_id = None
     audit.record(actor, "payroll.summary_withdrawn", "bank_batch", batch.id, reason=reason)
     return batch
@@ -141,6 +193,7 @@ def render(batch) -> bytes:
         wage_bank=project.wage_bank_name, wage_account_no=project.wage_account_no,
         wage_account_name=project.wage_account_name, batch_no=batch.batch_no, pay_month=batch.pay_month,
         period_start=batch.period_start, period_end=batch.period_end, pay_date=batch.pay_date, generated_at=utcnow(),
+        left_out=tuple(payroll_pdf.LeftOut(unit["name"], unit["workers"]) for unit in batch.left_out or ()),
         lines=[payroll_pdf.Line(enterprise_name=employers[line.draft_id], name=line.name, id_number=line.id_number or "",
                                 mobile=line.mobile or "", job_type_name=job_type_name(job_types.get(line.person_id)) or "",
                                 days=line.days, gross_fen=line.gross_fen, deductions_fen=line.deductions_fen or 0,

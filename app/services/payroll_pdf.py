@@ -1,8 +1,8 @@
 """The payroll summary PDF (工资支付汇总表) that the GC PM and the GC enterprise sign.
 
 Input is plain dataclasses (no models), output is PDF bytes: A4 landscape, every line
-grouped by enterprise with subtotals, the grand total, "第 x 页 / 共 y 页" on every
-page, and two labelled signature boxes at the end that carry empty PDF signature
+grouped by enterprise with subtotals, the grand total, the units left out of the
+period (本期未纳入：…) when there are any, "第 x 页 / 共 y 页" on every page, and two labelled signature boxes at the end that carry empty PDF signature
 fields (`PM_SIGNATURE_FIELD`, `ENTERPRISE_SIGNATURE_FIELD`), so a signature made by
 `signing.sign` with those names shows inside its box.
 
@@ -49,6 +49,15 @@ class Line:
 
 
 @dataclass(frozen=True)
+class LeftOut:
+    """本期未纳入: a unit whose workers signed in during the period, left out of this batch
+    by the GC PM's explicit choice."""
+
+    name: str
+    workers: int  # how many of its people signed in
+
+
+@dataclass(frozen=True)
 class Summary:
     project_name: str
     project_code: str
@@ -64,6 +73,7 @@ class Summary:
     pay_date: date | None
     generated_at: datetime
     lines: list[Line]
+    left_out: tuple[LeftOut, ...] = ()
 
 
 def format_yuan(fen: int) -> str:
@@ -179,6 +189,7 @@ class _SummaryPdf(FPDF):
         self._total_row("合计", _totals(self.summary.lines), fill=215)
         self.in_table = False
         self._grand_total_text(_totals(self.summary.lines), len(groups))
+        self._left_out_text()
         self._signature_boxes()
 
     def _title_block(self):
@@ -237,6 +248,14 @@ class _SummaryPdf(FPDF):
             f"实发合计 {format_yuan(t.net_fen)} 元。"
         ), new_x="LMARGIN", new_y="NEXT")
 
+    def _left_out_text(self):
+        units = self.summary.left_out
+        if not units:
+            return
+        names = "、".join(f"{unit.name}（{unit.workers}人签到）" for unit in units)
+        self.multi_cell(0, 6, self._printable(f"本期未纳入：{names}。以上单位经施工总包项目经理确认不纳入本批次。"),
+                        new_x="LMARGIN", new_y="NEXT")
+
     def _signature_boxes(self):
         self.ln(4)
         if self.get_y() + SIG_BOX_H + 2 > self.page_break_trigger:
@@ -257,10 +276,14 @@ class _SummaryPdf(FPDF):
             self.signature_boxes.append((field, self.page_no() - 1, (x1, y1, x2, y2)))
         self.set_y(top + SIG_BOX_H)
 
-    def _fit_cell(self, w, h, text, align, border=0, fill=False, new_line=False):
+    def _printable(self, text: str) -> str:
         # a character the font lacks (rare ones in names) is spelt out, never silently dropped
         if not self.glyphs.issuperset(map(ord, text)):
             text = "".join(c if ord(c) in self.glyphs else f"[U+{ord(c):04X}]" for c in text)
+        return text
+
+    def _fit_cell(self, w, h, text, align, border=0, fill=False, new_line=False):
+        text = self._printable(text)
         # shrink rather than overflow into the next column (long names, enterprise names)
         width = w or (self.w - self.r_margin - self.get_x())
         size = self.font_size_pt

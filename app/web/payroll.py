@@ -146,7 +146,10 @@ def _batch_rows(project: Project) -> list[dict]:
     rows = []
     for b in batches:
         drafts = [d for d in b.drafts if gc_side or d.enterprise_id in mine]
-        rows.append({"batch": b, "status": BATCH_STATUS.get(b.status, b.status),
+        left_out = b.left_out or []  # 本期未纳入: the GC side sees every unit, a unit its own notice
+        rows.append({"batch": b, "left_out": [u for u in left_out if gc_side or u["enterprise_id"] in mine],
+                     "left_out_mine": [u["name"] for u in left_out if u["enterprise_id"] in mine],
+                     "status": BATCH_STATUS.get(b.status, b.status),
                      "badge": BATCH_BADGES.get(b.status, "text-bg-light"), "draft_count": len(b.drafts),
                      "drafts": [{"id": d.id, "enterprise": d.enterprise.name,
                                  "status": DRAFT_STATUS.get(d.status, d.status),

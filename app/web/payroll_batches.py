@@ -106,23 +106,26 @@ def batch(batch_id: int):
         resendable=len(bank_settlement.resendable_lines(batch.id)) if batch.status in PUSHED else 0,
         parent=db.session.get(BankBatch, batch.parent_id) if batch.parent_id else None, follow_ups=follow_ups,
         has_document=batch.summarized_at is not None, today=today_in_shanghai(),
+        without_table=batch_service.units_without_table(batch) if batch.status == "open" else [],
         pay_date_max=today_in_shanghai() + timedelta(days=batch_service.PAY_DATE_WINDOW))
 
 
 @bp.route("/<int:batch_id>/summary", methods=["POST"])
 @login_required
 def summarize(batch_id: int):
-    """【生成汇总表】 (GC PM only): refused until the GC has approved every draft."""
+    """【生成汇总表】 (GC PM only): refused until the GC has approved every draft, and
+    while a unit whose workers signed in has no table and is not ticked in the dialog
+    as left out of this period."""
     batch = batch_or_deny(batch_id)
     if not service.is_gc_pm(current_user, batch.project):
         abort(403)
     form = SummaryForm()
     if not form.validate():
-        for message in form.pay_date.errors:
+        for message in (*form.pay_date.errors, *form.without.errors):
             flash(str(message), "danger")
         return redirect(url_for(".batch", batch_id=batch_id))
     try:
-        batch_service.summarize(current_user, batch, form.pay_date.data)
+        batch_service.summarize(current_user, batch, form.pay_date.data, form.without.data)
         db.session.commit()
     except Forbidden:
         db.session.rollback()
@@ -135,6 +138,9 @@ def summarize(batch_id: int):
         flash(gettext(error.message, **error.params), "danger")
     else:
         flash(gettext("已生成汇总表和汇总文件，请项目经理复核后【去签署】"), "success")
+        if batch.left_out:
+            flash(gettext("本期未纳入：%(units)s。已记录并印在汇总表上，并通知了这些单位。",
+                          units="、".join(unit["name"] for unit in batch.left_out)), "warning")
     return redirect(url_for(".batch", batch_id=batch_id))
 
 

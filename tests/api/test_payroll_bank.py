@@ -78,7 +78,7 @@ def approved_batch(client, s):
         with_card(side.workers[0])
     draft(client, gc_pm, pid, batch_id, 1_200_00)
     sub_draft = draft(client, sub_pm, pid, batch_id, 900_00)
-    complete(client, gc_pm, "gc_review")
+    complete(client, token(client, s.gc.hr), "gc_review")  # four eyes: not the PM who drafted it
     summary = f"/api/v1/bank-batches/{batch_id}/summary"
     assert call(client, "post", summary, gc_pm).status_code == 409  # the sub's draft is not through yet
     complete(client, sub_hr, "sub_review", "reject", "天数有误")

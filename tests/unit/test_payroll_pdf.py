@@ -129,6 +129,16 @@ def test_a_character_the_font_lacks_is_spelt_out_not_dropped():
     assert "吉[U+20BB7]祥" in page_texts(pdf)[0]
 
 
+def test_units_left_out_are_printed_before_the_signatures_and_only_when_there_are_any(payroll):
+    _, texts = payroll
+    assert "本期未纳入" not in "".join(texts)
+    summary = make_summary(make_lines(3))
+    left_out = (payroll_pdf.LeftOut("上海浦东劳务有限公司", 3), payroll_pdf.LeftOut("吉𠮷机电有限公司", 1))
+    text = "".join(page_texts(render_summary(Summary(**{**summary.__dict__, "left_out": left_out}))))
+    assert "本期未纳入：上海浦东劳务有限公司（3人签到）、吉[U+20BB7]机电有限公司（1人签到）" in text
+    assert text.index("本期未纳入") < text.index("项目经理签名")
+
+
 def test_five_thousand_lines_render_well_under_fifteen_seconds():
     summary = make_summary(make_lines(5_000, enterprises=(GC, SUB, "上海东方机电安装工程有限公司")))
     # CPU time of this process: what rendering costs, whatever else the machine is running

@@ -16,7 +16,7 @@ from app.models import AuditEntry, BankBatch, HumanTask, PayrollDraft, PayrollLi
 from app.services import bank, bank_receipts, bank_settlement, demo_ca, payroll
 from app.services import payroll_batch as batch_service
 from app.services.calendar import today_in_shanghai
-from app.workflow import inbox
+from app.workflow import inbox, runtime
 from tests.services.test_payroll_drafts import sign_ins, with_card
 from tests.support.factories import csrf_from, log_in
 from tests.support.staffing import staffing
@@ -337,9 +337,13 @@ def test_the_summary_is_refused_until_every_table_is_approved(app, s, world):
     assert pm.get("/payroll/batches/999999").status_code == 404
     assert pm.get(f"{url}/summary.pdf").status_code == 404  # no file yet
 
-    task = task_of(s.gc.pm, "gc_review")
-    post(pm, f"/payroll/drafts/{task.subject['draft_id']}/review", {"decision": "agree"},
-         f"/payroll/drafts/{task.subject['draft_id']}")
+    # Four eyes: the GC PM drafted the table, so its review is the GC HR's, on the table's page.
+    task = task_of(s.gc.hr, "gc_review")
+    table = f"/payroll/drafts/{task.subject['draft_id']}"
+    assert 'data-testid="review"' not in text(pm.get(table))
+    mine = post(pm, f"{table}/review", {"decision": "agree"}, table)
+    assert "当前没有待您审核的步骤" in " ".join(alerts(text(mine))) and fresh(HumanTask, task.id).status == "open"
+    post(signed_in(app, s.gc.hr), f"{table}/review", {"decision": "agree"}, table)
     assert 'data-testid="pay-date"' in text(pm.get(url))
     yesterday = (today_in_shanghai() - timedelta(days=1)).isoformat()
     for bad, message in ((yesterday, "发放日期不能早于今天"), ("2026-13-01", "日期格式应为YYYY-MM-DD")):
@@ -362,11 +366,52 @@ def test_the_summary_is_refused_until_every_table_is_approved(app, s, world):
     assert 'name="gross-' not in text(pm.get(f"/payroll/drafts/{draft_id}"))
 
 
+def test_a_unit_whose_workers_signed_in_is_left_out_only_when_ticked(app, s):
+    """The subcontractor's workers signed in but it drafted nothing: the dialog names it with
+    its head count; 【确认】 without ticking is refused naming it; ticked, the summary is made,
+    says 本期未纳入, and the subcontractor sees a notice on its payroll page."""
+    batch = approved(s, app)
+    runtime.complete(task_of(s.gc.hr, "gc_review"), s.gc.hr, {"decision": "agree", "comment": ""})  # four eyes
+    for worker in s.sub.workers:
+        sign_ins(s.project, worker, NOV)
+    url, sub = f"/payroll/batches/{batch.id}", s.sub.enterprise
+    pm = signed_in(app, s.gc.pm)
+    page = text(pm.get(url))
+    dialog = page[page.index('id="summary-confirm"'):]
+    assert 'data-testid="left-out-choice"' in dialog
+    assert f"本期不纳入：{sub.name}（2人签到）" in dialog
+    assert f'type="checkbox" name="without" value="{sub.id}"' in dialog
+    assert 'data-testid="units-without-table"' in page and "<script>" not in page  # CSP: no inline script
+    assert 'data-testid="left-out-choice"' not in text(signed_in(app, s.gc.hr).get(url))  # the GC PM's dialog only
+
+    refused = post(pm, f"{url}/summary", {}, url)
+    assert any(f"本批次没有其审核通过的工资支付表：{sub.name}" in a for a in alerts(text(refused)))
+    junk = post(pm, f"{url}/summary", {"without": "abc"}, url)
+    assert "请选择本期不纳入的单位" in alerts(text(junk))
+    stray = post(pm, f"{url}/summary", {"without": str(s.gc.enterprise.id)}, url)
+    assert any("只能不纳入本期有工人签到" in a for a in alerts(text(stray)))
+    assert fresh(BankBatch, batch.id).status == "open" and fresh(BankBatch, batch.id).left_out is None
+
+    made = text(post(pm, f"{url}/summary", {"without": str(sub.id)}, url))
+    assert "已生成汇总表和汇总文件，请项目经理复核后【去签署】" in alerts(made)
+    assert f"本期未纳入：{sub.name}。已记录并印在汇总表上，并通知了这些单位。" in alerts(made)
+    assert fresh(BankBatch, batch.id).status == "summarized"
+    assert f"{sub.name}（2人签到）" in made[made.index('data-testid="left-out"'):]
+    assert db.session.scalar(select(AuditEntry.details).where(AuditEntry.action == "payroll.left_out")) == {
+        "enterprise_id": sub.id, "name": sub.name, "workers": 2}
+
+    notice = f"2026-11 工资汇总表（批次 {batch.batch_no}）未纳入本单位（{sub.name}），请与总包项目经理联系。"
+    for staff in (s.sub.pm, s.sub.hr):
+        assert notice in re.sub(r"\s+", " ", text(signed_in(app, staff).get(home(s))))
+    gc_home = text(pm.get(home(s)))
+    assert 'data-testid="left-out-notice"' not in gc_home and f"本期未纳入：{sub.name}" in gc_home
+
+
 def test_the_pm_signs_then_the_enterprise_and_the_batch_goes_to_the_bank(app, s):
     batch = approved(s, app)
-    runtime_task = task_of(s.gc.pm, "gc_review")
+    runtime_task = task_of(s.gc.hr, "gc_review")  # four eyes: not the PM who drafted it
     from app.workflow import runtime
-    runtime.complete(runtime_task, s.gc.pm, {"decision": "agree", "comment": ""})
+    runtime.complete(runtime_task, s.gc.hr, {"decision": "agree", "comment": ""})
     batch_service.summarize(s.gc.pm, fresh(BankBatch, batch.id))
     db.session.commit()
     url = f"/payroll/batches/{batch.id}"
@@ -439,7 +484,7 @@ def test_a_worker_sees_only_their_own_wage_slips(app, s):
     batch = approved(s, app)
     assert "暂无工资条" in text(signed_in(app, a.user).get("/me/wages"))  # not summarized yet
     from app.workflow import runtime
-    runtime.complete(task_of(s.gc.pm, "gc_review"), s.gc.pm, {"decision": "agree", "comment": ""})
+    runtime.complete(task_of(s.gc.hr, "gc_review"), s.gc.hr, {"decision": "agree", "comment": ""})
     draft = fresh(BankBatch, batch.id).drafts[0]
     line_b = next(line for line in draft.lines if line.person_id == b.id)
     line_b_id = line_b.id

@@ -147,7 +147,8 @@ def create_draft(actor, project, batch_id: int, pay_month, enterprise_id: int | 
     if enterprise_id is not None and enterprise_id not in mine:
         raise Forbidden(NOT_A_PM)
     enterprise_id = enterprise_id or mine[0]
-    batch = db.session.get(BankBatch, batch_id)
+    # locked as summarize locks it: a table is never added beside a summary being made
+    batch = db.session.get(BankBatch, batch_id, with_for_update=True, populate_existing=True)
     if batch is None or batch.project_id != project.id:
         raise RuleViolation(BATCH_NOT_FOUND, field="batch_id")
     if batch.pay_month != check_month(pay_month):

@@ -128,6 +128,8 @@ def summarize(actor, batch, pay_date: date | None = None, without=()) -> BankBat
     project = batch.project
     _require_gc_pm(actor, project)
     pay_date = _pay_date(pay_date)
+    # the batch row locked (PostgreSQL): a table created meanwhile waits, then sees it closed
+    db.session.refresh(batch, with_for_update=True)
     if batch.status != "open":
         raise Conflict(ALREADY_SUMMARIZED)
     if not batch.drafts:

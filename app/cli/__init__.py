@@ -14,12 +14,13 @@ from app.services.errors import DomainError
 
 
 def register_commands(app):
+    from app.cli.backup import backup
     from app.cli.demo import demo_data
     from app.cli.registrations import registrations
     from app.cli.retention import retention
     from app.cli.workflow import scheduler, timers
 
-    for command in (create_admin, demo_data, timers, scheduler, registrations, retention):
+    for command in (create_admin, demo_data, timers, scheduler, registrations, retention, backup):
         app.cli.add_command(command)
 
 

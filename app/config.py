@@ -17,10 +17,30 @@ def _bool(name: str, default: bool) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
+def _list(name: str, separator: str) -> list[str]:
+    return [item.strip() for item in os.environ.get(name, "").split(separator) if item.strip()]
+
+
+def _years(name: str, default: int) -> int:
+    """A retention period in whole years; unset or empty is the default. Not a number
+    stops the start with the setting's name, rather than a bare int() error."""
+    value = os.environ.get(name, "").strip()
+    if not value:
+        return default
+    try:
+        return int(value)
+    except ValueError:
+        raise ValueError(f"{name}={value!r}: a whole number of years is expected "
+                         f"(at least {default}, the legal minimum)") from None
+
+
 def from_environment() -> dict:
     """The configuration as a plain dict; create_app() overlays its overrides on it."""
     return {
         "SECRET_KEY": os.environ.get("SECRET_KEY", ""),
+        # Earlier keys, still accepted for sessions and printed site codes but never used
+        # to sign: a rotation's grace period (docs/operations.md §5). Comma-separated.
+        "SECRET_KEY_FALLBACKS": _list("SECRET_KEY_FALLBACKS", ","),
         "SQLALCHEMY_DATABASE_URI": _database_url(),
         # A pooled connection the server closed meanwhile (restart, failover, an idle
         # timeout, pg_terminate_backend) is found and replaced at checkout, not by a 500.
@@ -51,9 +71,10 @@ def from_environment() -> dict:
         "PAGE_SIZE": int(os.environ.get("PAGE_SIZE", 20)),
         "SIGNING_TRUST_ROOTS": [p for p in os.environ.get("SIGNING_TRUST_ROOTS", "").split(os.pathsep) if p],
         "TIMER_POLL_SECONDS": int(os.environ.get("TIMER_POLL_SECONDS", 5)),
-        # legal minimums 2 and 3 years; `flask retention purge` refuses shorter periods
-        "RETENTION_ATTENDANCE_YEARS": int(os.environ.get("RETENTION_ATTENDANCE_YEARS", 2)),
-        "RETENTION_WAGE_YEARS": int(os.environ.get("RETENTION_WAGE_YEARS", 3)),
+        # Legal minimums 2 and 3 years. Taken as given: `flask retention` refuses a shorter
+        # period (0 and negative too), never replaces it with the minimum.
+        "RETENTION_ATTENDANCE_YEARS": _years("RETENTION_ATTENDANCE_YEARS", 2),
+        "RETENTION_WAGE_YEARS": _years("RETENTION_WAGE_YEARS", 3),
     }
 
 

@@ -25,3 +25,23 @@ def test_a_random_secret_key_is_made_once_per_instance(tmp_path, monkeypatch):
     second = create_app(overrides).config["SECRET_KEY"]
     assert len(first) == 64 and first == second
     assert (tmp_path / "keys" / "secret_key").stat().st_mode & 0o077 == 0
+
+
+def test_previous_keys_are_a_comma_separated_list(monkeypatch):
+    monkeypatch.setenv("SECRET_KEY_FALLBACKS", " 3f1a-old , 9c2b-older ,, ")
+    assert config.from_environment()["SECRET_KEY_FALLBACKS"] == ["3f1a-old", "9c2b-older"]
+    monkeypatch.delenv("SECRET_KEY_FALLBACKS")
+    assert config.from_environment()["SECRET_KEY_FALLBACKS"] == []
+
+
+def test_a_login_survives_a_key_rotation_while_the_old_key_is_kept(app, client, world):
+    """What docs/operations.md §5 promises: the old key in SECRET_KEY_FALLBACKS keeps
+    sessions; taking it out ends them."""
+    from tests.support.factories import log_in
+
+    log_in(client, world.user())
+    assert client.get("/").status_code == 200
+    app.config.update(SECRET_KEY="the new key", SECRET_KEY_FALLBACKS=[app.config["SECRET_KEY"]])
+    assert client.get("/").status_code == 200
+    app.config["SECRET_KEY_FALLBACKS"] = []
+    assert client.get("/").status_code == 302 and "/login" in client.get("/").location

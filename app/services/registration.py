@@ -16,7 +16,7 @@ from app.models import Person, Registration
 from app.models.types import utcnow
 from app.services import access, audit, bankcard, idcard, mobile, uploads
 from app.services.calendar import SHANGHAI, add_working_days, is_estimate, today_in_shanghai
-from app.services.errors import Conflict, Forbidden, NotFound, RuleViolation
+from app.services.errors import Conflict, DomainError, Forbidden, NotFound, RuleViolation
 from app.services.i18n import N_
 
 log = logging.getLogger(__name__)
@@ -36,6 +36,19 @@ NOT_PENDING = N_("该登记已处理，不能重复处理")
 REASON_REQUIRED = N_("请填写不通过的原因")
 BANK_NAME_REQUIRED = N_("请填写开户银行")
 NOT_YOUR_CARD = N_("只能设置本人的银行卡")
+IMAGES_NOT_IN_STORAGE = N_("身份证图片暂时无法读取，请联系系统管理员检查图片存储后再处理")
+
+
+class ImagesNotInStorage(DomainError):
+    """This process cannot open a registration's stored images: its UPLOAD_FOLDER is not
+    the shared folder the web servers store into, or the storage is not mounted. Never
+    the person's fault, so never a rejection: the registration waits (503)."""
+
+    status = 503
+
+    def __init__(self, missing: list):
+        super().__init__(IMAGES_NOT_IN_STORAGE)
+        self.missing = missing
 
 
 def _folder(upload_folder: str | None) -> str:
@@ -110,8 +123,24 @@ def submit(person, name, id_number, phone, front_file, back_file, *, upload_fold
     return registration
 
 
+def _require_in_storage(upload_folder: str, registration) -> None:
+    """Both images can be opened here; whether they decode is the person's matter."""
+    missing = []
+    for relative in (registration.front_image, registration.back_image):
+        try:
+            with open(uploads.resolve(upload_folder, relative), "rb"):
+                pass
+        except OSError:  # absent, or not ours to read: the storage, not the upload
+            missing.append(relative)
+        except ValueError:  # a path outside the folder: left to is_readable, which refuses it
+            pass
+    if missing:
+        raise ImagesNotInStorage(missing)
+
+
 def rejection_reason(registration, upload_folder: str, on) -> str | None:
-    """Why the registration cannot be verified on date `on`, or None (a msgid)."""
+    """Why the registration cannot be verified on date `on`, or None (a msgid).
+    ImagesNotInStorage when its images cannot be opened here: no decision either way."""
     if not (registration.name or "").strip():
         return NO_NAME
     try:
@@ -120,6 +149,7 @@ def rejection_reason(registration, upload_folder: str, on) -> str | None:
             return UNDER_AGE
     except ValueError as error:
         return str(error)
+    _require_in_storage(upload_folder, registration)
     if not uploads.is_readable(upload_folder, registration.front_image):
         return FRONT_UNREADABLE
     if not uploads.is_readable(upload_folder, registration.back_image):
@@ -203,6 +233,12 @@ def process_batch(actor=None, upload_folder=None) -> dict:
         except Conflict:  # an operator decided it while we were checking
             db.session.rollback()
             outcome = "skipped"
+        except ImagesNotInStorage as absent:
+            db.session.rollback()
+            log.error("registration %s not processed: %s not found in UPLOAD_FOLDER %s — every process, the "
+                      "scheduler included, needs the shared upload folder (docs/operations.md §2)",
+                      registration_id, ", ".join(absent.missing), folder)
+            outcome = "failed"
         except Exception:  # noqa: BLE001 — logged; the others still get processed
             db.session.rollback()
             log.exception("registration %s not processed", registration_id)

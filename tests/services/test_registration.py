@@ -177,6 +177,39 @@ def test_the_batch_rejects_an_image_that_no_longer_decodes(app, world):
     assert reg.current_registration(registration.person).reason == "身份证国徽面图片无法识别"
 
 
+def test_images_this_process_cannot_find_are_never_a_rejection(app, world, tmp_path, caplog):
+    """A scheduler with its own instance folder instead of the shared UPLOAD_FOLDER (issue 18):
+    the registration waits, the error names the folder, and the right folder verifies it."""
+    registration = submit(app, world.user().person)
+    own_folder = tmp_path / "scheduler-instance" / "uploads"
+    own_folder.mkdir(parents=True)
+    caplog.set_level("ERROR", logger="app.services.registration")
+    counts = reg.process_batch(upload_folder=str(own_folder))
+    assert counts == {"verified": 0, "rejected": 0, "skipped": 0, "failed": 1}
+    db.session.expire_all()
+    assert (registration.status, registration.reason) == ("submitted", None)
+    assert count(AuditEntry, AuditEntry.action.like("registration.%")) == 1  # the submission only
+    [logged] = [r.getMessage() for r in caplog.records]
+    assert registration.front_image in logged and str(own_folder) in logged and "UPLOAD_FOLDER" in logged
+    assert batch(app) == {"verified": 1, "rejected": 0, "skipped": 0, "failed": 0}
+
+
+def test_a_lost_image_waits_for_the_storage_and_the_operator_is_told_so(app, world):
+    operator = world.user(platform_role=roles.DATACENTER)
+    registration = submit(app, world.user().person)
+    back = os.path.join(app.config["UPLOAD_FOLDER"], registration.back_image)
+    os.rename(back, back + ".away")  # e.g. the shared volume not mounted yet
+    assert batch(app)["failed"] == 1
+    with pytest.raises(reg.ImagesNotInStorage) as refused:
+        reg.verify(operator, registration, app.config["UPLOAD_FOLDER"])
+    assert refused.value.message == "身份证图片暂时无法读取，请联系系统管理员检查图片存储后再处理"
+    assert refused.value.missing == [registration.back_image] and refused.value.status == 503
+    db.session.expire_all()
+    assert registration.status == "submitted"
+    os.rename(back + ".away", back)
+    assert batch(app)["verified"] == 1
+
+
 def test_data_center_rejects_with_reason_and_the_person_resubmits(app, world):
     operator = world.user(platform_role=roles.DATACENTER)
     person = world.user().person

@@ -7,6 +7,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 import time_machine
 import zxingcpp
+from itsdangerous import URLSafeTimedSerializer
 from PIL import Image
 
 from app.services import construction_code as codes
@@ -94,6 +95,85 @@ def test_site_codes_do_not_expire(app):
         token = codes.site_code(Project)
     with time_machine.travel(start + timedelta(days=400), tick=False):
         assert codes.read_site_code(token) == Project.id
+
+
+def _rotate(app, new_key: str, *previous: str) -> None:
+    app.config["SECRET_KEY"], app.config["SECRET_KEY_FALLBACKS"] = new_key, list(previous)
+
+
+def test_a_site_code_printed_before_a_rotation_scans_during_the_grace_period_only(app):
+    printed = codes.site_code(Project)
+    old_key = app.config["SECRET_KEY"]
+    _rotate(app, "the new key", old_key)
+    assert codes.read_site_code(printed) == Project.id
+    reprinted = codes.site_code(Project)
+    assert reprinted != printed and codes.read_site_code(reprinted) == Project.id
+    _rotate(app, "the new key")  # the grace period is over
+    with pytest.raises(RuleViolation) as refused:
+        codes.read_site_code(printed, field="site_token")
+    assert (refused.value.message, refused.value.field) == (codes.SITE_CODE_RETIRED, "site_token")
+    assert refused.value.message == "工地建设码已失效，请项目经理重新打印"
+    assert codes.read_site_code(reprinted) == Project.id
+
+
+def test_a_site_code_names_its_key_by_an_id_that_tells_nothing_of_the_key(app):
+    token = codes.site_code(Project)
+    payload = URLSafeTimedSerializer("x").load_payload(token.split(".")[0].encode())
+    assert payload == {"project": Project.id, "k": codes.key_id(app.config["SECRET_KEY"])}
+    assert len(payload["k"]) == 8 and codes.key_id("another key") != payload["k"]
+    assert len(token) < 100  # still a robust QR code on paper
+
+
+def _with_payload(token: str, payload: dict) -> str:
+    """The token with its payload replaced and its timestamp and signature kept."""
+    segment = URLSafeTimedSerializer("x").dump_payload(payload).decode()  # JSON, base64url
+    return segment + token[token.index("."):]
+
+
+def test_a_forged_key_id_is_refused(app):
+    old_key = app.config["SECRET_KEY"]
+    _rotate(app, "the new key", old_key)
+    token = codes.site_code(Project)
+    forged = {
+        # the id of the other configured key: checked with that key, whose signature it lacks
+        _with_payload(token, {"project": Project.id, "k": codes.key_id(old_key)}): codes.NOT_A_SITE_CODE,
+        # another project under the right id: the signature covers the payload
+        _with_payload(token, {"project": Project.id + 1, "k": codes.key_id("the new key")}): codes.NOT_A_SITE_CODE,
+        # an id no configured key has, or not an id at all
+        _with_payload(token, {"project": Project.id, "k": "AAAAAAAA"}): codes.SITE_CODE_RETIRED,
+        _with_payload(token, {"project": Project.id, "k": ["AAAAAAAA"]}): codes.SITE_CODE_RETIRED,
+        # signed by someone else's key under the current key's id
+        URLSafeTimedSerializer("a forger's key", salt="construction-code.site").dumps(
+            {"project": Project.id, "k": codes.key_id("the new key")}): codes.NOT_A_SITE_CODE,
+    }
+    for code, reason in forged.items():
+        with pytest.raises(RuleViolation) as refused:
+            codes.read_site_code(code)
+        assert refused.value.message == reason, code
+
+
+def test_a_site_code_printed_before_key_ids_still_scans_with_any_configured_key(app):
+    old_key = app.config["SECRET_KEY"]
+    # how site codes were made before they carried a key id
+    printed = URLSafeTimedSerializer(old_key, salt="construction-code.site").dumps({"project": Project.id})
+    assert codes.read_site_code(printed) == Project.id
+    _rotate(app, "the new key", old_key)
+    assert codes.read_site_code(printed) == Project.id
+    _rotate(app, "the new key")
+    with pytest.raises(RuleViolation) as refused:
+        codes.read_site_code(printed)
+    assert refused.value.message == codes.NOT_A_SITE_CODE  # without an id, retired looks forged
+
+
+def test_a_personal_code_on_screen_survives_a_rotation_with_the_old_key_kept(app):
+    token = codes.issue_personal_code(Person).token
+    old_key = app.config["SECRET_KEY"]
+    _rotate(app, "the new key", old_key)
+    assert codes.read_personal_code(token) == Person.id
+    _rotate(app, "the new key")
+    with pytest.raises(RuleViolation) as refused:
+        codes.read_personal_code(token)
+    assert refused.value.message == codes.CODE_FORGED
 
 
 def test_the_svg_is_a_qr_code_of_the_token(app):

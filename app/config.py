@@ -52,6 +52,14 @@ def from_environment() -> dict:
         # Shared with the bank: signs our pushes and authenticates its receipts (X-Bank-Signature).
         "BANK_HMAC_KEY": os.environ.get("BANK_HMAC_KEY", ""),
         "BANK_TIMEOUT_SECONDS": float(os.environ.get("BANK_TIMEOUT_SECONDS", "30")),
+        # The outbox (app/services/outbox.py): a message not delivered is tried again after
+        # OUTBOX_RETRY_SECONDS, doubling up to OUTBOX_RETRY_MAX_SECONDS, and is `failed`
+        # after OUTBOX_MAX_ATTEMPTS tries. A deliverer's claim lasts OUTBOX_CLAIM_SECONDS:
+        # keep it well above BANK_TIMEOUT_SECONDS, or a slow push could be sent twice.
+        "OUTBOX_MAX_ATTEMPTS": int(os.environ.get("OUTBOX_MAX_ATTEMPTS", 10)),
+        "OUTBOX_RETRY_SECONDS": int(os.environ.get("OUTBOX_RETRY_SECONDS", 60)),
+        "OUTBOX_RETRY_MAX_SECONDS": int(os.environ.get("OUTBOX_RETRY_MAX_SECONDS", 3600)),
+        "OUTBOX_CLAIM_SECONDS": int(os.environ.get("OUTBOX_CLAIM_SECONDS", 300)),
         "MAX_CONTENT_LENGTH": int(os.environ.get("MAX_UPLOAD_BYTES", 12 * 1024 * 1024)),
         "MAX_IMAGE_BYTES": int(os.environ.get("MAX_IMAGE_BYTES", 5 * 1024 * 1024)),
         "API_TOKEN_HOURS": int(os.environ.get("API_TOKEN_HOURS", 12)),

@@ -11,7 +11,7 @@ from app.extensions import db
 from app.forms.payroll import BatchForm, DraftForm, LineForm, SettlementDayForm, SummaryForm
 from app.forms.tasks import SignatureForm
 from app.models import BankBatch, PayrollDraft, Project
-from app.services import audit, bank, bank_receipts, bank_settlement, bank_status_report, roles
+from app.services import audit, bank, bank_push, bank_receipts, bank_settlement, bank_status_report, roles
 from app.services import payroll as service
 from app.services import payroll_batch as batch_service
 from app.workflow.errors import WorkflowFailure
@@ -41,7 +41,21 @@ def _batch_json(b: BankBatch) -> dict:
             "status": b.status, "period_start": b.period_start.isoformat(), "period_end": b.period_end.isoformat(),
             "pay_date": b.pay_date.isoformat() if b.pay_date else None,
             "drafts": [{"id": d.id, "enterprise_id": d.enterprise_id, "status": d.status} for d in b.drafts],
-            "left_out": b.left_out or []}
+            "left_out": b.left_out or [], "delivery": _delivery_json(bank_push.message_of(b.id))}
+
+
+def _delivery_json(message) -> dict | None:
+    """The push through the outbox: pending (待推送), delivered (已推送) or failed (推送失败)."""
+    if message is None:
+        return None
+    error = gettext(message.last_error, **(message.last_error_params or {})) if message.last_error else None
+    return {"message_id": message.message_id, "state": message.state, "attempts": message.attempts,
+            "last_error": error, "next_attempt_at": _iso(message.next_attempt_at),
+            "delivered_at": _iso(message.delivered_at)}
+
+
+def _iso(moment) -> str | None:
+    return moment.isoformat() if moment else None
 
 
 def _visible_draft(draft_id: int) -> PayrollDraft:
@@ -164,14 +178,16 @@ def summary_pdf(batch_id):
 
 
 @endpoint(bp, "/bank-batches/<int:batch_id>/signatures", "POST",
-          summary="【去签署】: GC PM first, then the GC legal rep; multipart certificate (PKCS#12) + password",
+          summary="【去签署】: GC PM first, then the GC legal rep; multipart certificate (PKCS#12) + password. "
+                  "The second signature queues the push: the batch is `signed` with `delivery.state` pending "
+                  "until the outbox delivers it (then `pushed`); a bank that is down never fails this call",
           tag="payroll", form=SignatureForm, body="multipart",
           responses={201: {"status": "string"}, 404: None, 409: None, 422: None, 503: None})
 def sign(batch_id, form):
     batch = _batch_for_gc(batch_id)
     try:
         batch_service.sign(g.api_user, batch, form.certificate.data.read(), form.password.data)
-    except WorkflowFailure:  # logged, and kept on the instance for an administrator to retry
+    except WorkflowFailure:  # a step after the signature (not the bank: it is not called here); kept for retry
         raise ApiProblem(503, gettext("签署已完成，但推送银行时出错，管理员将尽快处理")) from None
     db.session.refresh(batch)
     return _batch_json(batch), 201

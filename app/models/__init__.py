@@ -10,5 +10,7 @@ from app.models.site import Attendance, SignIn  # noqa: F401
 from app.models.separation import Separation  # noqa: F401
 from app.models.calendar import CalendarDay, CalendarYear  # noqa: F401
 from app.models.payroll import BankBatch, BankReceipt, PayrollDraft, PayrollLine  # noqa: F401
+from app.models.outbox import OutboxMessage  # noqa: F401
+from app.models.jobs import JobRun  # noqa: F401
 from app.models.workflow import (HumanTask, MessageWait, ProcessDefinition, ProcessEvent,  # noqa: F401
                                  ProcessInstance, WorkflowTimer)

@@ -3,7 +3,9 @@ PDF with both signatures, into an outbox folder the bank's client collects, or P
 the bank with the body's HMAC (app/services/bank.py).
 
 A BankPushError's text is a sentence fit for an administrator's screen: it names the
-batch, never a server path or an exception's repr. Those details go to the log."""
+batch, never a server path or an exception's repr. Those details go to the log. Its
+`reason` (with `params`) is the same sentence in the users' words, kept on the outbox
+row and shown translated on the batch page."""
 import ipaddress
 import json
 import logging
@@ -20,6 +22,7 @@ from typing import Protocol
 from urllib.parse import urlsplit
 
 from app.services.bank import SIGNATURE_HEADER, sign
+from app.services.i18n import N_
 
 log = logging.getLogger(__name__)
 
@@ -27,8 +30,19 @@ log = logging.getLogger(__name__)
 _SAFE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,34}")
 
 
+REFUSED = N_("银行拒收了批次 %(batch)s（HTTP %(code)s）")
+NO_ANSWER = N_("银行在 %(seconds)s 秒内没有应答（批次 %(batch)s）")
+UNREACHABLE = N_("无法连接银行（批次 %(batch)s）")
+NOT_WRITTEN = N_("无法把批次 %(batch)s 写入银行交换目录")
+OTHER_CONTENT = N_("银行交换目录中已有批次 %(batch)s，且内容不同")
+
+
 class BankPushError(RuntimeError):
     """The batch did not reach the bank (refused, unreachable, timed out, already there)."""
+
+    def __init__(self, text: str, reason: str, **params):
+        super().__init__(text)
+        self.reason, self.params = reason, params
 
 
 @dataclass(frozen=True)
@@ -75,11 +89,12 @@ class OutboxGateway:
                        for name, data in wanted.items()):
                     return PushResult(message_id=stem, location=str(target))
                 log.error("bank outbox %s already holds batch %s with other content", target, stem)
-                raise BankPushError(f"batch {stem} is already in the outbox, with other content")
+                raise BankPushError(f"batch {stem} is already in the outbox, with other content",
+                                    OTHER_CONTENT, batch=stem)
             self._write(target, wanted)
         except OSError as exc:
             log.error("could not write batch %s to the bank outbox %s: %s", stem, self.folder, exc)
-            raise BankPushError(f"could not write batch {stem} to the outbox") from exc
+            raise BankPushError(f"could not write batch {stem} to the outbox", NOT_WRITTEN, batch=stem) from exc
         return PushResult(message_id=stem, location=str(target))
 
     def _write(self, target: Path, wanted: dict[str, bytes]) -> None:
@@ -135,13 +150,15 @@ class HttpGateway:
                 reply = response.read(64 * 1024)
         except urllib.error.HTTPError as exc:
             log.error("the bank at %s refused batch %s: HTTP %s %s", self.url, stem, exc.code, exc.reason)
-            raise BankPushError(f"the bank refused batch {stem}: HTTP {exc.code}") from exc
+            raise BankPushError(f"the bank refused batch {stem}: HTTP {exc.code}", REFUSED, batch=stem,
+                                code=exc.code) from exc
         except (urllib.error.URLError, TimeoutError, OSError) as exc:
             reason = getattr(exc, "reason", exc)
             log.error("pushing batch %s to the bank at %s failed: %r", stem, self.url, reason)
             if isinstance(reason, TimeoutError):
-                raise BankPushError(f"the bank did not answer within {self.timeout}s for batch {stem}") from exc
-            raise BankPushError(f"the bank is unreachable for batch {stem}") from exc
+                raise BankPushError(f"the bank did not answer within {self.timeout}s for batch {stem}",
+                                    NO_ANSWER, batch=stem, seconds=f"{self.timeout:g}") from exc
+            raise BankPushError(f"the bank is unreachable for batch {stem}", UNREACHABLE, batch=stem) from exc
         return PushResult(message_id=stem, location=self.url, bank_reference=_reference(reply))
 
 

@@ -1,12 +1,14 @@
 """Payroll (DOMAIN §8), second half: 【生成汇总表】 with the summary PDF, the two
-signatures (the GC PM's, then the GC enterprise's) and the push to the bank. The bank's
-receipts and the follow-up batch for lines it could not pay are bank_settlement.py.
+signatures (the GC PM's, then the GC enterprise's). The push to the bank is bank_push.py,
+through the outbox; the bank's receipts and the follow-up batch for lines it could not
+pay are bank_settlement.py.
 
 The steps after the summary run in processes/payroll_batch.bpmn (one instance per
 batch): each signature completes its user task; the flow then checks the signatures
-and pushes. A signature is committed before its task is completed, so a push that
-fails (the bank unreachable) leaves the signed file in place and the instance in
-`error` for an administrator to retry.
+and queues the push (bank_push.py): the bank being down never fails a signature, the
+outbox delivers the batch when it can. A signature is committed before its task is
+completed, so a step after it that fails leaves the signed file in place and the
+instance in `error` for an administrator to retry.
 """
 import logging
 from dataclasses import asdict, dataclass
@@ -18,7 +20,7 @@ from sqlalchemy import distinct, func, select
 from app.extensions import db
 from app.models import Allocation, BankBatch, Enterprise, HumanTask, PayrollDraft, PayrollLine, SignIn, User
 from app.models.types import utcnow
-from app.services import audit, bank, bank_gateways, payroll_pdf, roles, signing
+from app.services import audit, payroll_pdf, roles, signing
 from app.services.errors import Conflict, Forbidden, RuleViolation
 from app.services.calendar import today_in_shanghai
 from app.services.i18n import N_
@@ -288,28 +290,6 @@ def check_signatures(batch_id: int, required: int) -> signing.Report:
         log.warning("batch %s signatures refused: %s", batch_id, report)
         raise Conflict(SIGNATURES_INVALID)
     return report
-
-
-# --- 推送银行 ---------------------------------------------------------------------------------
-
-def push(batch_id: int) -> bank_gateways.PushResult:
-    """Both signatures valid → the pain.001 file and the signed PDF go to the bank."""
-    batch = db.session.get(BankBatch, batch_id)
-    check_signatures(batch_id, required=2)
-    project = batch.project
-    message_id = bank.message_id_for(batch.batch_no, batch.attempt)
-    credits = [bank.Credit(end_to_end_id=str(line.id), name=line.name, account=line.bank_card_number,
-                           amount_fen=line.net_fen, remittance_info=f"{batch.pay_month}工资", bank=line.bank_name or "")
-               for line in _lines(batch) if line.net_fen > 0]
-    xml = bank.credit_transfer_xml(bank.Transfer(
-        batch_no=batch.batch_no, message_id=message_id, created_at=utcnow(), requested_date=max(batch.pay_date or today_in_shanghai(), today_in_shanghai()),
-        debtor_name=project.wage_account_name, debtor_account=project.wage_account_no,
-        debtor_bank=project.wage_bank_name, lines=credits))
-    result = bank_gateways.gateway_from_config(current_app.config).push(
-        bank_gateways.PushFiles(batch_no=batch.batch_no, message_id=message_id, xml=xml, pdf=batch.document))
-    batch.status, batch.pushed_at = "pushed", utcnow()
-    audit.record(None, "payroll.push", "bank_batch", batch.id, message_id=message_id, location=result.location)
-    return result
 
 
 def wage_lines(person) -> list[PayrollLine]:

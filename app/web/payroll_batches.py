@@ -1,9 +1,11 @@
 """A bank exchange batch for the GC (DOMAIN §8, manual 四.4–6): its drafts, 【生成汇总表】,
 the summary file (【生成汇总文件】), 【去签署】 — the GC PM first, then the GC enterprise
-with its digital certificate — 推送银行, the bank's receipt per line and 【重新发送】.
+with its digital certificate — 推送银行 (待推送 / 已推送 / 推送失败, and 【重新推送】), the
+bank's receipt per line and 【重新发送】.
 
 The certificate and its password go to payroll_batch.sign for that one call and are
-never stored; the flow (processes/payroll_batch.bpmn) checks the signatures and pushes.
+never stored; the flow (processes/payroll_batch.bpmn) checks the signatures and queues
+the push, which the outbox delivers (app/services/bank_push.py).
 """
 from datetime import timedelta
 
@@ -14,15 +16,17 @@ from sqlalchemy import case, func, select
 from sqlalchemy.orm import selectinload
 
 from app.extensions import db
+from app.forms.outbox import RedeliverForm
 from app.forms.payroll import SummaryForm
 from app.services.calendar import today_in_shanghai
 from app.forms.tasks import SignatureForm
 from app.models import BankBatch, PayrollDraft, PayrollLine, User
-from app.services import audit, bank_settlement
+from app.services import audit, bank_push, bank_settlement
 from app.services import payroll as service
 from app.services import payroll_batch as batch_service
 from app.services.errors import DomainError, Forbidden
 from app.web.helpers import show_domain_error
+from app.web.outbox_status import describe
 from app.web.payroll import (BATCH_BADGES, BATCH_STATUS, DRAFT_BADGES, DRAFT_STATUS, PAY_STATUS, batch_or_deny,
                              masked_id, page_number, yuan)
 from app.workflow.errors import WorkflowFailure
@@ -59,7 +63,14 @@ def _common(batch) -> dict:
             "gc_pm": service.is_gc_pm(current_user, batch.project), "gc": batch.project.gc_enterprise,
             "pm_signer": _signer(batch.pm_signed_by_id, batch.pm_signed_at),
             "enterprise_signer": _signer(batch.enterprise_signed_by_id, batch.enterprise_signed_at),
-            "stuck": batch.status == "signed" and batch.pushed_at is None}
+            **_delivery(batch)}
+
+
+def _delivery(batch) -> dict:
+    """The push through the outbox once both signatures are in; `stuck` when they are
+    but nothing was queued (the flow's step failed: an administrator retries it)."""
+    message = bank_push.message_of(batch.id) if batch.status in SIGNED else None
+    return {"delivery": describe(message), "stuck": batch.status == "signed" and message is None}
 
 
 # --- the batch page ------------------------------------------------------------------------
@@ -105,7 +116,7 @@ def batch(batch_id: int):
         results=_results_page(batch) if batch.status in PUSHED else None, pushed=batch.status in PUSHED,
         resendable=len(bank_settlement.resendable_lines(batch.id)) if batch.status in PUSHED else 0,
         parent=db.session.get(BankBatch, batch.parent_id) if batch.parent_id else None, follow_ups=follow_ups,
-        has_document=batch.summarized_at is not None, today=today_in_shanghai(),
+        has_document=batch.summarized_at is not None, today=today_in_shanghai(), redeliver_form=RedeliverForm(),
         without_table=batch_service.units_without_table(batch) if batch.status == "open" else [],
         pay_date_max=today_in_shanghai() + timedelta(days=batch_service.PAY_DATE_WINDOW))
 
@@ -176,6 +187,30 @@ def follow_up(batch_id: int):
     return redirect(url_for(".batch", batch_id=follow.id))
 
 
+@bp.route("/<int:batch_id>/redeliver", methods=["POST"])
+@login_required
+def redeliver(batch_id: int):
+    """【重新推送】 (GC PM): the stored transfer file and signed PDF go to the bank again —
+    a failed push, or one the bank says it never got; refused once the bank has answered."""
+    batch = batch_or_deny(batch_id)
+    if not service.is_gc_pm(current_user, batch.project):
+        abort(403)
+    form = RedeliverForm()
+    if not form.validate():
+        for message in form.reason.errors:
+            flash(str(message), "danger")
+        return redirect(url_for(".batch", batch_id=batch_id))
+    try:
+        bank_push.redeliver(current_user, batch, form.reason.data)
+        db.session.commit()
+    except DomainError as error:
+        db.session.rollback()
+        flash(gettext(error.message, **error.params), "danger")
+    else:
+        flash(gettext("已重新加入待推送队列，系统将自动推送银行"), "success")
+    return redirect(url_for(".batch", batch_id=batch_id))
+
+
 # --- 【去签署】 -------------------------------------------------------------------------------
 
 def _render_sign(batch, form, status=200):
@@ -201,7 +236,8 @@ def _sign_with(batch, form, pkcs12: bytes):
     try:
         batch_service.sign(current_user, batch, pkcs12, form.password.data)
     except WorkflowFailure:
-        # The signature was committed first; the check or the push after it failed.
+        # The signature was committed first; the check or the queueing of the push after it
+        # failed (never the bank: it is not called here).
         flash(gettext("签署已完成，但推送银行时出错，管理员将尽快处理"), "warning")
         return redirect(url_for(".batch", batch_id=batch.id))
     except DomainError as error:
@@ -215,6 +251,6 @@ def _sign_with(batch, form, pkcs12: bytes):
     if step == "pm":
         flash(gettext("项目经理签署完成，等待施工总包单位签署"), "success")
     elif batch.status in SIGNED:
-        flash(gettext("施工总包单位签署完成，工资支付表已推送银行") if batch.status in PUSHED
-              else gettext("施工总包单位签署完成"), "success")
+        # the push is queued, never made inside this request: the outbox delivers it
+        flash(gettext("施工总包单位签署完成，工资支付表已进入待推送队列，系统将自动推送银行"), "success")
     return redirect(url_for(".batch", batch_id=batch.id))

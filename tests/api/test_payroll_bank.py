@@ -1,19 +1,24 @@
 """The whole payroll through the API for a GC and one subcontractor: the sub's draft
 returned once then approved, the summary refused until every draft is GC-approved,
-the PM's and then the enterprise's PAdES signature, the push (pain.001 validated
-against the XSD, summing to the PDF's total), the bank's receipt with one failed line,
-and its follow-up batch. Then the refusals."""
+the PM's and then the enterprise's PAdES signature, which queues the push (待推送);
+the outbox delivers it (pain.001 validated against the XSD, summing to the PDF's
+total), the bank's receipt with one failed line, and its follow-up batch. Then the
+refusals, and an outbox that cannot be written: the signature still succeeds."""
 import io
 import json
 from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
+import time_machine
 from lxml import etree
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pypdf import PdfReader
+from sqlalchemy import func, select
 
-from app.services import bank, demo_ca, signing
+from app.extensions import db
+from app.models import BankBatch, OutboxMessage, ProcessInstance
+from app.services import bank, demo_ca, outbox, signing
 from app.services.calendar import today_in_shanghai
 from app.services.payroll_pdf import PM_SIGNATURE_FIELD, format_yuan
 from tests.services.test_payroll_drafts import sign_ins, with_card
@@ -33,6 +38,13 @@ def s(world, app, tmp_path):
     s = staffing(world, workers=1)
     s.ca = ca
     return s
+
+
+def deliver() -> outbox.Outcome:
+    """What the scheduler does every few seconds: what is queued and due leaves."""
+    outcome = outbox.deliver_due()
+    db.session.expire_all()
+    return outcome
 
 
 def call(client, method, url, tok, **kwargs):
@@ -119,7 +131,13 @@ def test_the_whole_payroll_to_the_bank_and_back(client, s, app):
     assert upload(client, legal, batch_id, pm_cert).status_code == 422  # the PM's certificate for the enterprise
     done = upload(client, legal, batch_id, enterprise_cert)
     assert done.status_code == 201, done.get_json()
-    assert done.get_json()["status"] == "pushed"
+    # queued, not sent inside the request: 待推送 until the outbox delivers it
+    assert done.get_json()["status"] == "signed" and done.get_json()["delivery"]["state"] == "pending"
+    assert not any(Path(app.config["BANK_OUTBOX"]).iterdir())
+    assert deliver().delivered == 1
+    shown = call(client, "get", f"/api/v1/bank-batches/{batch_id}", gc_pm).get_json()
+    assert shown["status"] == "pushed" and shown["delivery"]["state"] == "delivered"
+    assert shown["delivery"]["attempts"] == 1 and shown["delivery"]["last_error"] is None
 
     final = call(client, "get", f"/api/v1/bank-batches/{batch_id}/summary.pdf", gc_pm).data
     report = signing.validate(final, [s.ca.cert_pem], [("pm_signature", s.gc.pm_person.id_number),
@@ -153,7 +171,6 @@ def test_the_whole_payroll_to_the_bank_and_back(client, s, app):
     wages = call(client, "get", "/api/v1/me/wages", token(client, sub_worker.user)).get_json()["items"]
     assert [(w["net_fen"], w["pay_status"]) for w in wages] == [(800_00, "failed")]
     sub_worker.bank_card_number = "6222021001115556667"  # the worker fixes the card
-    from app.extensions import db
     db.session.commit()
     follow = call(client, "post", f"/api/v1/bank-batches/{batch_id}/follow-up", gc_pm)
     assert follow.status_code == 201 and follow.get_json()["batch_no"].endswith("-2")
@@ -161,8 +178,10 @@ def test_the_whole_payroll_to_the_bank_and_back(client, s, app):
     follow_id = follow.get_json()["id"]
     assert call(client, "post", f"/api/v1/bank-batches/{follow_id}/summary", gc_pm).status_code == 201
     assert upload(client, gc_pm, follow_id, pm_cert).status_code == 201
-    assert upload(client, legal, follow_id, enterprise_cert).get_json()["status"] == "pushed"
+    assert upload(client, legal, follow_id, enterprise_cert).get_json()["status"] == "signed"
     assert upload(client, legal, follow_id, enterprise_cert).status_code == 409  # past signing
+    assert deliver().delivered == 1
+    assert call(client, "get", f"/api/v1/bank-batches/{follow_id}", gc_pm).get_json()["status"] == "pushed"
     follow_no = follow.get_json()["batch_no"]
     [resent_folder] = [p for p in Path(app.config["BANK_OUTBOX"]).iterdir() if p.name.startswith(follow_no)]
     resent = etree.fromstring(next(resent_folder.glob("*.xml")).read_bytes())
@@ -183,8 +202,6 @@ def test_untrusted_certificates_and_a_changed_file_are_refused(client, s):
     assert upload(client, gc_pm, batch_id, pm_cert, password="wrong").status_code == 422
     assert upload(client, gc_pm, batch_id, pm_cert).status_code == 201
 
-    from app.extensions import db
-    from app.models import BankBatch
     batch = db.session.get(BankBatch, batch_id)
     batch.document = batch.document.replace(b"%PDF-1.3", b"%PDF-1.4", 1) if b"%PDF-1.3" in batch.document[:10] \
         else b"%PDF-1.7" + batch.document[8:]  # one byte inside the PM's signed range
@@ -198,13 +215,15 @@ def test_untrusted_certificates_and_a_changed_file_are_refused(client, s):
     assert call(client, "get", f"/api/v1/bank-batches/{batch_id}", gc_pm).get_json()["status"] == "pm_signed"
     assert task(client, legal, "enterprise_sign")
     db.session.expire_all()
+    assert db.session.scalar(select(func.count()).select_from(OutboxMessage)) == 0  # nothing queued either
     document = db.session.get(BankBatch, batch_id).document
     assert [sig.field_name for sig in PdfFileReader(io.BytesIO(document)).embedded_signatures] == [PM_SIGNATURE_FIELD]
 
 
-def test_a_push_that_fails_is_503_in_a_sentence(client, s, app, tmp_path):
-    """The outbox cannot be written: the signature is kept, the caller is told in words,
-    and the folder's path is only in the log."""
+def test_an_outbox_that_cannot_be_written_never_fails_the_signature(client, s, app, tmp_path):
+    """The bank's outbox folder cannot be written: the enterprise's signature still
+    succeeds and the flow ends; the batch waits (待推送) with the error in words, never a
+    server path, and the next try after its pause delivers it once the folder is back."""
     gc_pm, legal = token(client, s.gc.pm), token(client, s.gc.enterprise.legal_rep)
     blocker = tmp_path / "not-a-folder"
     blocker.write_bytes(b"")
@@ -213,14 +232,25 @@ def test_a_push_that_fails_is_503_in_a_sentence(client, s, app, tmp_path):
     assert call(client, "post", f"/api/v1/bank-batches/{batch_id}/summary", gc_pm).status_code == 201
     assert upload(client, gc_pm, batch_id, demo_ca.issue_person(
         s.ca, s.gc.pm_person.name, s.gc.pm_person.id_number, PASSWORD)).status_code == 201
-    failed = upload(client, legal, batch_id, demo_ca.issue_enterprise(
+    signed = upload(client, legal, batch_id, demo_ca.issue_enterprise(
         s.ca, s.gc.enterprise.name, s.gc.enterprise.uscc, PASSWORD))
-    assert failed.status_code == 503 and failed.mimetype == "application/problem+json"
-    detail = failed.get_json()["detail"]
-    assert detail == "签署已完成，但推送银行时出错，管理员将尽快处理"
-    assert str(tmp_path) not in failed.get_data(as_text=True)
-    assert call(client, "get", f"/api/v1/bank-batches/{batch_id}", gc_pm).get_json()["status"] == "signed"
-    from app.extensions import db
-    from app.models import BankBatch, ProcessInstance
+    assert signed.status_code == 201 and signed.get_json()["status"] == "signed"
     instance = db.session.get(ProcessInstance, db.session.get(BankBatch, batch_id).process_instance_id)
-    assert instance.status == "error" and str(tmp_path) not in instance.error_message
+    assert instance.status == "completed"  # nothing stranded: the flow's step only queued the push
+
+    assert deliver().retrying == 1
+    shown = call(client, "get", f"/api/v1/bank-batches/{batch_id}", gc_pm)
+    delivery = shown.get_json()["delivery"]
+    batch_no = shown.get_json()["batch_no"]
+    assert shown.get_json()["status"] == "signed" and delivery["state"] == "pending" and delivery["attempts"] == 1
+    assert delivery["last_error"] == f"无法把批次 {batch_no} 写入银行交换目录"
+    assert str(tmp_path) not in shown.get_data(as_text=True)
+
+    app.config["BANK_OUTBOX"] = str(tmp_path / "outbox")  # the folder is back
+    assert deliver().tried == 0  # not before its next try is due
+    message = db.session.scalar(select(OutboxMessage))
+    with time_machine.travel(message.next_attempt_at, tick=False):
+        assert deliver().delivered == 1
+    assert call(client, "get", f"/api/v1/bank-batches/{batch_id}", gc_pm).get_json()["status"] == "pushed"
+    [folder] = Path(app.config["BANK_OUTBOX"]).iterdir()
+    assert folder.name == batch_no and (folder / f"{batch_no}.xml").read_bytes() == message.payload

@@ -4,12 +4,15 @@
 it from there; the PM 【生成汇总表】 and 【去签署】 with a demo-CA certificate uploaded
 through the file field; then the legal representative follows the inbox to the
 signing page, is refused once (wrong password) and signs with the enterprise certificate;
-the batch shows 已推送银行. The signed PDF's first page is rendered to PNG with pdftoppm
+the batch shows 待推送 until the scheduler's delivery (`flask outbox deliver`) pushes it, then
+已推送银行; the bank loses the files, and the PM's 【重新推送】 (a dialog with a reason) pushes
+the same bytes again. The signed PDF's first page is rendered to PNG with pdftoppm
 next to the screenshots, and a worker's phone shows the 工资条 after the bank's receipt."""
 import shutil
 import subprocess
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
@@ -18,6 +21,7 @@ from sqlalchemy import select
 from app.extensions import db
 from app.models import BankBatch
 from app.services import bank, bank_receipts, bank_settlement, demo_ca, signing
+from tests.browser.steps import payroll
 from tests.browser.steps.session import log_in_as
 from tests.browser.test_onsite import read
 from tests.services.test_payroll_drafts import sign_ins, with_card
@@ -41,7 +45,8 @@ def confirm_in(page, modal_id, button):
     modal.get_by_role("button", name=button).click()
 
 
-def test_gc_pm_drafts_the_legal_rep_reviews_the_pm_summarizes_and_both_sign(world, new_page, shoot, ca, tmp_path):
+def test_gc_pm_drafts_the_legal_rep_reviews_the_pm_summarizes_and_both_sign(app, world, new_page, shoot, ca,
+                                                                            tmp_path):
     site = staffing(world, workers=0)
     workers = [employee(world, site.gc.enterprise, name=name) for name in ("张建国", "李卫东")]
     for worker, days in zip(workers, (22, 20)):
@@ -153,10 +158,19 @@ def test_gc_pm_drafts_the_legal_rep_reviews_the_pm_summarizes_and_both_sign(worl
     legal.locator("#password").fill(PASSWORD)
     legal.get_by_test_id("sign").click()
     confirm_in(legal, "sign-confirm", "确认签署")
-    expect(legal.get_by_role("alert").first).to_contain_text("施工总包单位签署完成，工资支付表已推送银行")
-    expect(legal.get_by_test_id("batch-status")).to_have_text("已推送银行")
-    expect(legal.get_by_test_id("pay-results")).to_contain_text("待银行回执")
-    shoot(legal, "legal-rep-signed-pushed")
+    expect(legal.get_by_role("alert").first).to_contain_text(
+        "施工总包单位签署完成，工资支付表已进入待推送队列，系统将自动推送银行")
+    expect(legal.get_by_test_id("redeliver")).to_have_count(0)  # the GC PM's
+    payroll.pushed_after_queued(legal, app, shoot, "legal-rep-signed-pushed")
+    outbox_folder = Path(app.config["BANK_OUTBOX"])
+    sent = {p.name: p.read_bytes() for p in outbox_folder.rglob("*") if p.is_file()}
+
+    # The bank says it never got the files (its client lost them): the GC PM pushes them again.
+    shutil.rmtree(outbox_folder)
+    pm.goto(f"/payroll/batches/{read(select(BankBatch.id))[0][0]}")
+    expect(pm.get_by_test_id("delivery-state")).to_have_text("已推送")
+    payroll.redeliver(pm, app, "银行称未收到该批次", shoot)
+    assert {p.name: p.read_bytes() for p in outbox_folder.rglob("*") if p.is_file()} == sent  # the same bytes
 
     [(batch_id, document)] = read(select(BankBatch.id, BankBatch.document))
     expected = [("pm_signature", site.gc.pm_person.id_number), ("enterprise_signature", site.gc.enterprise.uscc)]

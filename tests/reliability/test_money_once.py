@@ -1,5 +1,5 @@
 """Money moves once (DOMAIN §8; API.md, Payroll), through the API as the bank and the GC
-use it, on a batch pushed for real (two PAdES signatures, pain.001 in the outbox):
+use it, on a batch pushed for real (two PAdES signatures, queued, pain.001 delivered to the outbox folder):
 
 - the attack of issue 16 — receipt A (line 1 failed), then B (all paid), then A replayed
   with its original signature — ends `paid`, and 【重新发送】 finds nothing to re-send;
@@ -22,7 +22,8 @@ from app.extensions import db
 from app.models import AuditEntry, BankBatch, BankReceipt, PayrollDraft, PayrollLine
 from app.services import bank_settlement, demo_ca
 from app.services.errors import Conflict
-from tests.api.test_payroll_bank import HMAC_KEY, PASSWORD, approved_batch, call, s, upload  # noqa: F401 (s: fixture)
+from tests.api.test_payroll_bank import (HMAC_KEY, PASSWORD, approved_batch, call, deliver, s,  # noqa: F401 (s: fixture)
+                                         upload)
 from tests.support import bank_stub
 from tests.support.bank_stub import json_receipt, status_report
 from tests.support.factories import auth, token
@@ -64,7 +65,8 @@ def summarized(client, s) -> tuple[int, str, str]:
 def pushed(client, s, app) -> Pushed:
     batch_id, gc_pm, legal = summarized(client, s)
     assert upload(client, gc_pm, batch_id, pm_certificate(s)).status_code == 201
-    assert upload(client, legal, batch_id, enterprise_certificate(s)).get_json()["status"] == "pushed"
+    assert upload(client, legal, batch_id, enterprise_certificate(s)).get_json()["status"] == "signed"
+    assert deliver().delivered == 1  # the outbox pushes it, as the scheduler does
     [folder] = Path(app.config["BANK_OUTBOX"]).iterdir()
     pain001 = next(folder.glob("*.xml")).read_bytes()
     first, second = bank_stub.credits_of(pain001)[1]
@@ -265,7 +267,7 @@ def test_signing_again_is_a_conflict(client, s):
     batch_id, gc_pm, legal = summarized(client, s)
     assert upload(client, gc_pm, batch_id, pm_certificate(s)).status_code == 201
     refused(upload(client, gc_pm, batch_id, pm_certificate(s)), 409, "certificate")  # the PM again
-    assert upload(client, legal, batch_id, enterprise_certificate(s)).get_json()["status"] == "pushed"
+    assert upload(client, legal, batch_id, enterprise_certificate(s)).get_json()["status"] == "signed"
     refused(upload(client, legal, batch_id, enterprise_certificate(s)), 409)  # past signing
     refused(upload(client, gc_pm, batch_id, pm_certificate(s)), 409)
 

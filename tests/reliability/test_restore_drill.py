@@ -69,6 +69,7 @@ def site_state(client, s, world):
     enterprise_cert = demo_ca.issue_enterprise(s.ca, s.gc.enterprise.name, s.gc.enterprise.uscc, PASSWORD)
     assert upload(client, gc_pm, batch_id, pm_cert).status_code == 201
     assert upload(client, legal, batch_id, enterprise_cert).status_code == 201
+    assert run(client.application, "outbox", "deliver").exit_code == 0  # the scheduler's job: to the bank
     return batch_id
 
 
@@ -77,6 +78,8 @@ def test_a_backup_restores_everything_into_a_new_database(app, client, s, world,
     with time_machine.travel(now, tick=False):
         batch_id = site_state(client, s, world)
     before, uploads = snapshot(), files_of(app.config["UPLOAD_FOLDER"])
+    pushed = files_of(app.config["BANK_OUTBOX"])  # what the bank's client collects
+    assert pushed and [row.state for row in before["outbox_message"]] == ["delivered"]
     # read now: inside the restored app, this test's own objects would reload from its database
     signers = [("pm_signature", s.gc.pm_person.id_number), ("enterprise_signature", s.gc.enterprise.uscc)]
     assert uploads and before["workflow_timer"] and before["bank_batch"]
@@ -100,7 +103,12 @@ def test_a_backup_restores_everything_into_a_new_database(app, client, s, world,
         document = db.session.get(BankBatch, batch_id).document
         report = signing.validate(document, [s.ca.cert_pem], signers)
         assert report.ok, report
+        batch_no = db.session.get(BankBatch, batch_id).batch_no
         db.session.remove()
+    # the bank's client had not collected the files: written again from the restored table
+    assert run(restored, "outbox", "redeliver", "--batch", batch_no, "--reason", "服务器重建").exit_code == 0
+    assert run(restored, "outbox", "deliver").exit_code == 0
+    assert files_of(restored.config["BANK_OUTBOX"]) == pushed
     # the restored system goes on: the 24 hours run out, and the data center reads the images
     with time_machine.travel(now + timedelta(hours=24, seconds=1), tick=False):
         assert run(restored, "timers", "fire-due").exit_code == 0

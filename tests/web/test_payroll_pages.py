@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import AuditEntry, BankBatch, HumanTask, PayrollDraft, PayrollLine
-from app.services import bank, bank_receipts, bank_settlement, demo_ca, payroll
+from app.services import bank, bank_receipts, bank_settlement, demo_ca, outbox, payroll
 from app.services import payroll_batch as batch_service
 from app.services.calendar import today_in_shanghai
 from app.workflow import inbox, runtime
@@ -454,8 +454,13 @@ def test_the_pm_signs_then_the_enterprise_and_the_batch_goes_to_the_bank(app, s)
     assert "数字证书的持有人与签署人不符" in text(upload(legal, batch.id, pm_cert))
     signed = upload(legal, batch.id, enterprise_cert)
     page = text(legal.get(signed.headers["Location"]))
-    assert "施工总包单位签署完成，工资支付表已推送银行" in alerts(page)
-    assert fresh(BankBatch, batch.id).status == "pushed" and "已推送银行" in page and "银行" in page
+    assert "施工总包单位签署完成，工资支付表已进入待推送队列，系统将自动推送银行" in alerts(page)
+    assert fresh(BankBatch, batch.id).status == "signed" and "已签署，待推送银行" in page
+    assert 'data-testid="delivery-state">待推送<' in page and 'data-testid="pay-results"' not in page
+    assert outbox.deliver_due().delivered == 1  # the scheduler's job
+    page = text(legal.get(url))
+    assert fresh(BankBatch, batch.id).status == "pushed" and "已推送银行" in page
+    assert 'data-testid="delivery-state">已推送<' in page and 'data-testid="redeliver"' not in page  # the PM's
     assert 'data-testid="pay-results"' in page and "待银行回执" in page
     assert 'data-testid="signed-all"' in text(pm.get(f"{url}/sign"))
 

@@ -1,6 +1,7 @@
 """工资支付 (DOMAIN §8): settlement day and 【新增银行交换批次号】 (GC PM), 【新增编制】 and
-【提交审核】 (the unit's PM), review, 【生成汇总表】, both signatures, and the bank's side:
-the receipt it posts back, HMAC-signed, to the public receipt endpoint."""
+【提交审核】 (the unit's PM), review, 【生成汇总表】, both signatures, the push the outbox
+delivers (as the scheduler does, `flask outbox deliver`) and 【重新推送】, and the bank's
+side: the receipt it posts back, HMAC-signed, to the public receipt endpoint."""
 import json
 import urllib.error
 import urllib.request
@@ -11,6 +12,7 @@ from playwright.sync_api import expect
 
 from app.services import bank
 from tests.browser.steps.session import Actor, confirm_in, flash
+from tests.test_cli import run
 
 TRUSTED_CA = "上海建设演示CA"
 
@@ -120,6 +122,41 @@ def sign(page, certificate: Path, password: str, expected: str, shoot, shot: str
     confirm_in(page, "sign-confirm", "确认签署")
     expect(flash(page)).to_contain_text(expected)
     shoot(page, shot)
+
+
+def scheduler_delivers(app) -> None:
+    """What the scheduler does every few seconds, once: `flask outbox deliver`."""
+    result = run(app, "outbox", "deliver")
+    assert result.exit_code == 0 and result.output.startswith("delivered 1,"), result.output
+
+
+def pushed_after_queued(page, app, shoot, shot: str) -> None:
+    """The batch after the second signature: 待推送; the scheduler delivers; 已推送银行."""
+    expect(page.get_by_test_id("batch-status")).to_have_text("已签署，待推送银行")
+    expect(page.get_by_test_id("delivery-state")).to_have_text("待推送")
+    shoot(page, f"{shot}-queued")
+    scheduler_delivers(app)
+    page.reload()
+    expect(page.get_by_test_id("batch-status")).to_have_text("已推送银行")
+    expect(page.get_by_test_id("delivery-state")).to_have_text("已推送")
+    expect(page.get_by_test_id("pay-results")).to_contain_text("待银行回执")
+    shoot(page, shot)
+
+
+def redeliver(page, app, reason: str, shoot) -> None:
+    """【重新推送】 on the batch page (the bank says it never got the files) →
+    the reason →【确认】: 待推送 again, and the scheduler pushes the same files."""
+    page.get_by_test_id("redeliver").click()
+    expect(page.locator("#redeliver-confirm")).to_be_visible()
+    page.get_by_test_id("redeliver-reason").fill(reason)
+    shoot(page, "gc-pm-redeliver-confirm")
+    confirm_in(page, "redeliver-confirm", "确认")
+    expect(flash(page)).to_contain_text("已重新加入待推送队列，系统将自动推送银行")
+    expect(page.get_by_test_id("delivery-state")).to_have_text("待推送")
+    scheduler_delivers(app)
+    page.reload()
+    expect(page.get_by_test_id("delivery-state")).to_have_text("已推送")
+    shoot(page, "gc-pm-redelivered")
 
 
 def receipt_for_outbox(outbox: Path, batch_no: str) -> dict:

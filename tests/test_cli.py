@@ -11,11 +11,13 @@ from flask import current_app
 from sqlalchemy import func, select
 
 from app.extensions import db
-from app.models import (AuditEntry, Enterprise, HumanTask, Participant, Person, ProcessDefinition, Project,
-                        Registration, SignIn, User)
+from app.models import (AuditEntry, BankBatch, BankReceipt, Enterprise, HumanTask, OutboxMessage, Participant,
+                        PayrollDraft, PayrollLine, Person, ProcessDefinition, ProcessInstance, Project, Registration,
+                        SignIn, User)
 from app.services import idcard, registration, roles, separation, uscc
 from app.workflow import inbox, scheduler
 from tests.services.test_payroll_drafts import sign_ins
+from tests.services.test_retention import family, payroll_staffing, pushed_batch
 from tests.support.identifiers import make_id_number
 from tests.support.images import make_id_image
 from tests.support.staffing import staffing
@@ -118,19 +120,67 @@ def test_registrations_process_runs_the_data_center_batch(app, world):
     assert registration.current_registration(db.session.get(Person, person.id)).status == "verified"
 
 
-def test_retention_report_counts_and_purge_deletes_only_with_yes(app, world):
-    s = staffing(world, workers=1)
-    today = datetime.now(timezone.utc).date()
-    sign_ins(s.project, s.gc.workers[0], [date(2020, 3, 2), today])
-    report = run(app, "retention", "report")
-    assert report.exit_code == 0, report.output
-    assert "signin (班前签到记录): 1 past the period" in report.output
-    dry = run(app, "retention", "purge")
-    assert dry.exit_code == 0 and "dry run" in dry.output
-    assert db.session.scalar(select(func.count()).select_from(SignIn)) == 2
-    purged = run(app, "retention", "purge", "--yes")
+RETENTION_TODAY = datetime(2026, 12, 3, 2, tzinfo=timezone.utc)  # 10:00 in Shanghai
+
+
+def test_retention_lists_by_month_deletes_nothing_until_yes_then_purges(app, world):
+    s = payroll_staffing(world)
+    sign_ins(s.project, s.gc.workers[0], [date(2024, 11, 2), date(2024, 12, 2), date(2024, 12, 3)])
+    gone = family(s, "2023-09", date(2023, 9, 26), date(2023, 10, 8), date(2023, 10, 20), date(2023, 11, 3))
+    kept = family(s, "2023-11", date(2023, 11, 26), date(2023, 11, 30), date(2024, 2, 20), date(2024, 3, 3))
+    unpaid = pushed_batch(s, "2023-08", date(2023, 8, 26), date(2023, 9, 1))
+    tables = (SignIn, BankBatch, PayrollDraft, PayrollLine, BankReceipt, OutboxMessage, ProcessInstance, HumanTask)
+    before = {t.__tablename__: db.session.scalar(select(func.count()).select_from(t)) for t in tables}
+    with time_machine.travel(RETENTION_TODAY, tick=False):
+        listed = [run(app, "retention", "report"), run(app, "retention", "purge")]
+        after_listing = {t.__tablename__: db.session.scalar(select(func.count()).select_from(t)) for t in tables}
+        assert after_listing == before  # neither the report nor the dry run deleted anything
+        for result in listed:
+            assert result.exit_code == 0, result.output
+            out = result.output
+            assert "dated before 2024-12-03 may be removed" in out and "before 2023-12-03 may be removed" in out
+            assert "  2024-11: signin (班前签到记录) 1\n  2024-12: signin (班前签到记录) 1\n" in out
+            assert (f"  2023-08: {unpaid.batch_no} not paid, last changed 2023-09-01\n"
+                    f"    bank_batch (银行交换批次) 1, payroll_draft (工资支付表) 2, payroll_line (工资支付表明细) 2, "
+                    f"outbox_message (银行推送消息) 1, process_instance (已结束的流程实例) 3, process_event (流程记录) 6, "
+                    f"human_task (待办记录) 3\n") in out
+            assert f"  2023-09: {gone[0].batch_no} paid 2023-10-08; {gone[1].batch_no} paid 2023-11-03\n" in out
+            assert "2023-11:" not in out.split("kept although")[0]  # the kept family is not listed to go
+            assert f"  {kept[0].batch_no} (2023-11, paid 2023-11-30): a batch it is linked to" in out
+            assert "  bank_batch (银行交换批次): 3 past the period" in out
+        assert "dry run: nothing deleted" in listed[1].output
+
+        purged = run(app, "retention", "purge", "--yes")
     assert purged.exit_code == 0, purged.output
-    assert [d for d in db.session.scalars(select(SignIn.work_date))] == [today]
+    assert ("deleted: attendance 0, signin 2, bank_batch 3, payroll_draft 5, payroll_line 5, bank_receipt 2, "
+            "outbox_message 3, process_instance 7") in purged.output
+    assert "note:" not in purged.output  # it deleted exactly what it listed
+    assert sorted(db.session.scalars(select(BankBatch.batch_no))) == sorted(b.batch_no for b in kept)
+    assert db.session.scalars(select(SignIn.work_date)).all() == [date(2024, 12, 3)]
+    entry = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "retention.purge"))
+    assert entry.details["bank_batch"] == 3 and entry.details["pay_months"] == ["2023-08", "2023-09"]
+
+
+def test_retention_refuses_periods_below_the_law_and_deletes_nothing(app, world):
+    s = payroll_staffing(world)
+    sign_ins(s.project, s.gc.workers[0], [date(2020, 3, 2)])
+    old = pushed_batch(s, "2020-02", date(2020, 2, 26), date(2020, 3, 1))
+    for years in (0, 2):
+        app.config["RETENTION_WAGE_YEARS"] = years
+        with time_machine.travel(RETENTION_TODAY, tick=False):
+            for command in (("report",), ("purge", "--yes")):
+                refused = run(app, "retention", *command)
+                assert refused.exit_code == 1
+                assert f"RETENTION_WAGE_YEARS 应为不少于3的整数（法定最低保存年限），现为 {years}：未删除任何记录" in refused.output
+    assert db.session.scalar(select(func.count()).select_from(SignIn)) == 1
+    assert db.session.scalars(select(BankBatch.id)).all() == [old.id]
+    assert db.session.scalar(select(func.count()).select_from(AuditEntry).where(
+        AuditEntry.action == "retention.purge")) == 0
+    app.config["RETENTION_WAGE_YEARS"] = 7  # longer than the law asks: allowed, and keeps more
+    with time_machine.travel(RETENTION_TODAY, tick=False):
+        assert run(app, "retention", "purge", "--yes").exit_code == 0
+    assert db.session.scalars(select(BankBatch.id)).all() == [old.id]  # pushed 2020-03-01: within 7 years
+    assert db.session.scalar(select(func.count()).select_from(SignIn)) == 0  # attendance still at 2 years
 
 
 def test_scheduler_run_loads_definitions_runs_jobs_in_the_app_and_stops_on_ctrl_c(app):

@@ -12,10 +12,12 @@ from app.extensions import db
 from app.models import ProcessDefinition, ProcessInstance
 from app.models.types import utcnow
 from app.models.workflow import INSTANCE_STATUSES
+from app.services import outbox
 from app.web import monitor_queries as queries
 from app.web.helpers import paginate, require
 from app.web.inbox import has_diagram, process_names
-from app.workflow import definitions
+from app.workflow import definitions, scheduler
+from app.workflow.job_runs import last_runs
 
 bp = Blueprint("monitor", __name__, url_prefix="/admin/monitor")
 
@@ -76,8 +78,9 @@ def dashboard():
                            names=process_names(keys), outdated=outdated_counts(latest), overdue=overdue,
                            overdue_total=overdue_total, failed=failed, failed_total=failed_total,
                            durations=durations, task_titles=_task_titles(latest), chosen=chosen,
-                           definition=definition, waiting=waiting, now=now,
-                           show_diagram=bool(definition) and has_diagram(definition.bpmn_xml))
+                           definition=definition, waiting=waiting, now=now, jobs=last_runs(scheduler.JOBS),
+                           show_diagram=bool(definition) and has_diagram(definition.bpmn_xml),
+                           outbox_failed=outbox.state_counts()["failed"])
 
 
 def _task_titles(latest: dict) -> dict[str, dict[str, str]]:
@@ -138,4 +141,4 @@ def diagram(definition_id: int):
     return response
 
 
-from app.web import monitor_instance, monitor_migration  # noqa: E402,F401  (their routes are on bp)
+from app.web import monitor_instance, monitor_migration, monitor_outbox  # noqa: E402,F401  (their routes are on bp)

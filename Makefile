@@ -5,6 +5,7 @@ BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app wsgi
 STAMP := $(VENV)/.installed
 XDIST ?= -n 2
+PORT ?= 5000
 EXTRACT_KEYWORDS := -k _l -k lazy_gettext -k N_ -k RuleViolation -k Conflict -k NotFound -k Forbidden -k required -k TaskConflict -k WorkflowFailure
 
 .PHONY: setup demo test test-pg test-browser ci bench translations vendor clean
@@ -20,13 +21,13 @@ app/translations/en/LC_MESSAGES/messages.mo: app/translations/en/LC_MESSAGES/mes
 
 setup: $(STAMP) app/translations/en/LC_MESSAGES/messages.mo
 
-## The product with demo data on SQLite, at http://127.0.0.1:5000 (with the scheduler beside it)
+## The product with demo data on SQLite, at http://127.0.0.1:5000 (with the scheduler beside it); make demo PORT=5001 for another port
 demo: setup
 	$(FLASK) db upgrade
 	$(FLASK) demo-data
 	export SIGNING_TRUST_ROOTS=$${SIGNING_TRUST_ROOTS:-$(CURDIR)/instance/demo-certificates/demo-ca.pem}; \
 	  $(FLASK) scheduler run & scheduler=$$!; trap 'kill $$scheduler 2>/dev/null' EXIT INT TERM; \
-	  $(FLASK) run --host 127.0.0.1 --port 5000
+	  $(FLASK) run --host 127.0.0.1 --port $(PORT)
 
 ## The test suite on SQLite (always: CI exports TEST_DATABASE_URL for the PostgreSQL leg); make test-pg on PostgreSQL
 test: setup

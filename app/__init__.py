@@ -56,9 +56,18 @@ def create_app(config: dict | None = None) -> Flask:
     security_headers.install(app)  # CSP with nonces, no framing, nosniff, referrer, HSTS
     register_commands(app)
     _sqlite_pragmas(app)
+    _favicon(app)
     handlers.install()
     _sync_definitions_on_first_request(app)
     return app
+
+
+def _favicon(app: Flask) -> None:
+    """Browsers and bookmarks ask for /favicon.ico whatever the page links: the same icon."""
+    from flask import send_from_directory
+
+    app.add_url_rule("/favicon.ico", "favicon", lambda: send_from_directory(
+        app.static_folder, "favicon.svg", mimetype="image/svg+xml", max_age=86400))
 
 
 def _sync_definitions_on_first_request(app: Flask) -> None:

@@ -23,10 +23,16 @@ cp "$bpmn/LICENSE" "$out/bpmn-js/LICENSE"
 mkdir -p "$out/jsqr"
 cp node_modules/jsqr/dist/jsQR.js "$out/jsqr/"
 cp node_modules/jsqr/LICENSE "$out/jsqr/LICENSE"
+# axe-core: the accessibility checker the browser tests inject into every page they crawl.
+# Tests only, so it lives beside them and is never served by the app.
+axe=tests/support/axe-core
+rm -rf "$axe" && mkdir -p "$axe"
+cp node_modules/axe-core/axe.min.js node_modules/axe-core/LICENSE "$axe/"
 {
   echo "# Vendored front-end files (from the npm registry via scripts/vendor.sh)"
   echo
   for pkg in bootstrap bpmn-js jsqr; do
     echo "- $pkg $(node -p "require('./node_modules/$pkg/package.json').version")"
   done
+  echo "- axe-core $(node -p "require('./node_modules/axe-core/package.json').version") (tests only: tests/support/axe-core)"
 } > "$out/VERSIONS.md"

@@ -3,13 +3,14 @@
 registered by form key in app/forms/tasks.py."""
 from datetime import datetime
 
-from flask_babel import gettext, lazy_gettext as _l
+from flask_babel import LazyString, gettext, lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import DateField, IntegerField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import AnyOf, NumberRange, ValidationError
+from wtforms.validators import AnyOf, InputRequired, NumberRange, ValidationError
 
 from app.forms.fields import Normalized, max_len, required, strip
+from app.forms.money import YuanField
 from app.services.idcard import normalize_id_number
 from app.services.job_types import JOB_TYPES, MANAGER_CODE, fits_identity
 
@@ -59,7 +60,8 @@ class WholeNumberField(IntegerField):
 
 
 def job_type_choices() -> list:
-    return [SelectChoice(code, f"{code} {name}") for code, name in JOB_TYPES.items()]
+    return [SelectChoice(code, LazyString(lambda code=code, name=name: f"{code} {gettext(name)}"))  # at request time
+            for code, name in JOB_TYPES.items()]
 
 
 class EmploymentRegistrationForm(FlaskForm):
@@ -88,3 +90,23 @@ class EmploymentRegistrationForm(FlaskForm):
             if self.identity.data == "manager":
                 raise ValidationError(gettext("管理人员的工种应为“%(code)s 管理人员”", code=MANAGER_CODE))
             raise ValidationError(gettext("建筑工人不能选择“管理人员”工种"))
+
+
+MAX_PAGE_WAGE_FEN = 100_000_000  # ¥1,000,000.00: above any monthly or daily wage, below a typo's zeros
+
+
+class EmploymentRegistrationPageForm(EmploymentRegistrationForm):
+    """聘用登记 on a page: the same terms with 工资标准 typed in 元 (two decimals at most),
+    handed to the flow as wage_standard_fen, the data the API takes."""
+
+    wage_standard_fen = None
+    # InputRequired, not DataRequired: "2026-02-30" keeps its own error instead of "请填写…"
+    contract_start = IsoDateField(_l("合同开始日期"), format="%Y-%m-%d", description=_l("格式：YYYY-MM-DD"),
+                                  validators=[InputRequired(message=_l("请填写合同开始日期"))])
+    wage_standard = YuanField(_l("工资标准（元）"), min_fen=1, max_fen=MAX_PAGE_WAGE_FEN, what=_l("工资标准"),
+                              description=_l("单位：元，最多两位小数，例如 8000 或 8000.50"))
+
+    def as_task_data(self) -> dict:
+        return {"identity": self.identity.data, "job_type": self.job_type.data,
+                "contract_start": self.contract_start.data.isoformat(),
+                "wage_standard_fen": self.wage_standard.data}

@@ -9,7 +9,7 @@ from wtforms import BooleanField, PasswordField, SelectField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import AnyOf, InputRequired, Length, ValidationError
 
-from app.forms.employment import ConsentForm, EmploymentRegistrationForm
+from app.forms.employment import ConsentForm, EmploymentRegistrationForm, EmploymentRegistrationPageForm
 from app.forms.fields import strip
 
 
@@ -77,9 +77,14 @@ TASK_FORMS = {
     "employment_registration": EmploymentRegistrationForm,
 }
 
+# Pages show some task forms in people's units (工资标准 in 元); the API keeps TASK_FORMS.
+PAGE_FORMS = {"employment_registration": EmploymentRegistrationPageForm}
+
 
 def task_data(form) -> dict:
     """The form's values as small JSON-safe task data (dates as ISO strings)."""
+    if hasattr(form, "as_task_data"):
+        return form.as_task_data()
     data = {}
     for field in form:
         if field.name == "csrf_token":

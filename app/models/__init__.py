@@ -12,5 +12,6 @@ from app.models.calendar import CalendarDay, CalendarYear  # noqa: F401
 from app.models.payroll import BankBatch, BankReceipt, PayrollDraft, PayrollLine  # noqa: F401
 from app.models.outbox import OutboxMessage  # noqa: F401
 from app.models.jobs import JobRun  # noqa: F401
+from app.models.notices import Notice  # noqa: F401
 from app.models.workflow import (HumanTask, MessageWait, ProcessDefinition, ProcessEvent,  # noqa: F401
                                  ProcessInstance, WorkflowTimer)

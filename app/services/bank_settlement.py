@@ -19,7 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from app.extensions import db
 from app.models import BankBatch, BankReceipt, PayrollDraft, PayrollLine
 from app.models.types import utcnow
-from app.services import audit, bank
+from app.services import audit, bank, notices
 from app.services.bank_receipts import Receipt
 from app.services.errors import Conflict, Forbidden, NotFound, RuleViolation
 from app.services.i18n import N_
@@ -67,11 +67,22 @@ def record_receipt(receipt: Receipt) -> BankBatch:
         return _batch_of_receipt(receipt.receipt_id)
     for item in receipt.lines:
         line = lines[item.end_to_end_id]
+        changed = line.pay_status != item.status
         line.pay_status, line.pay_failure_reason = item.status, (item.reason if item.status == "failed" else None)
+        if changed:
+            _notify_worker(line, batch)
     batch.status = "paid" if all(line.pay_status == "paid" for line in lines.values()) else "partially_paid"
     audit.record(None, "payroll.receipt", "bank_batch", batch.id, receipt_id=receipt.receipt_id, kind=receipt.kind,
                  status=batch.status, failed=sum(1 for line in lines.values() if line.pay_status == "failed"))
     return batch
+
+
+def _notify_worker(line: PayrollLine, batch: BankBatch) -> None:
+    """The worker learns the bank's word on their wages; a failure links to the card page."""
+    net = line.net_fen or 0
+    notices.notify(line.person_id, "wage_paid" if line.pay_status == "paid" else "wage_failed",
+                   project=batch.project.name, month=batch.pay_month, amount=f"{net // 100:,}.{net % 100:02d}",
+                   reason=line.pay_failure_reason or "")
 
 
 def _refuse_contradictions(receipt: Receipt, lines: dict[str, PayrollLine]) -> None:

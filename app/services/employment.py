@@ -18,7 +18,7 @@ from app.extensions import db
 from app.models import Employment, HumanTask, Person, ProcessEvent, Registration, User
 from app.models.employment import IDENTITIES, OPEN_STATUSES
 from app.models.types import utcnow
-from app.services import access, audit
+from app.services import access, audit, notices
 from app.services.errors import Conflict, NotFound, RuleViolation
 from app.services.i18n import N_
 from app.services.job_types import JOB_TYPES, fits_identity
@@ -101,6 +101,9 @@ def request_hire(actor, enterprise, name: str, id_number: str) -> Employment:
     employment.process_instance_id = instance.id
     audit.record(actor, "employment.request", "employment", employment.id,
                  person_id=person_id, enterprise_id=enterprise_id)
+    consent = open_task(employment, "worker_consent")  # the 【消息通知】 the person answers (DOMAIN §2)
+    notices.notify(person_id, "hire_consent", link=notices.task_path(consent.id) if consent else None,
+                   enterprise=enterprise.name)
     return employment
 
 

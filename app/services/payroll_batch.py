@@ -249,7 +249,8 @@ def sign(actor, batch, pkcs12: bytes, password: str) -> BankBatch:
                                 field="certificate")
         field, expected = ENTERPRISE_FIELD, gc.uscc
     before = {name: getattr(batch, name) for name in _SIGNATURE_STATE}
-    batch.document = signing.sign(batch.document, field, pkcs12, password, expected, _roots())
+    batch.document = signing.sign(batch.document, field, pkcs12, password, expected, _roots(),
+                                  role=payroll_pdf.SIGNER_ROLES[field])
     now = utcnow()
     if field == PM_FIELD:
         batch.status, batch.pm_signed_at, batch.pm_signed_by_id = "pm_signed", now, actor.id

@@ -29,6 +29,8 @@ from pyhanko.sign.fields import SigFieldSpec, append_signature_field
 
 PM_SIGNATURE_FIELD = "pm_signature"
 ENTERPRISE_SIGNATURE_FIELD = "enterprise_signature"
+# Who signs in each box, as its visible stamp names them ("项目经理：陈振华").
+SIGNER_ROLES = {PM_SIGNATURE_FIELD: "项目经理", ENTERPRISE_SIGNATURE_FIELD: "施工总包单位"}
 
 FONT_PACKAGE = "paperang_p2_fonts_cjk"
 DEBIAN_FONT = Path("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc")

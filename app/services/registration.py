@@ -14,7 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from app.extensions import db
 from app.models import Person, Registration
 from app.models.types import utcnow
-from app.services import access, audit, bankcard, idcard, mobile, uploads
+from app.services import access, audit, bankcard, idcard, mobile, notices, uploads
 from app.services.calendar import SHANGHAI, add_working_days, is_estimate, today_in_shanghai
 from app.services.errors import Conflict, DomainError, Forbidden, NotFound, RuleViolation
 from app.services.i18n import N_
@@ -172,6 +172,10 @@ def _decide(actor, registration, status: str, reason: str | None, via: str) -> N
         db.session.flush()
     action = "registration.verify" if status == "verified" else "registration.reject"
     audit.record(actor, action, "registration", registration.id, reason=reason, via=via)
+    if status == "verified":
+        notices.notify(registration.person_id, "registration_verified")
+    else:
+        notices.notify(registration.person_id, "registration_rejected", reason=reason)
 
 
 def _require_processor(actor) -> None:

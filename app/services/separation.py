@@ -18,7 +18,7 @@ from app.extensions import db
 from app.models import Allocation, Employment, ProcessInstance, Separation, User
 from app.models.allocation import OPEN_ALLOCATION
 from app.models.types import utcnow
-from app.services import audit, project_managers, roles
+from app.services import audit, notices, project_managers, roles
 from app.services.errors import Conflict, Forbidden, NotFound, RuleViolation
 from app.services.i18n import N_
 from app.services.site import ACCEPTED, exit_allocation
@@ -235,6 +235,9 @@ def dismiss(actor, enterprise, person_ids: list[int], reason: str) -> list[Resul
             employment.status = "dismissing"
             audit.record(actor, "separation.dismiss", "employment", employment.id, person_id=person_id, reason=reason)
             separation.process_instance_id = runtime.start(DISMISSAL, _subject(separation), actor).id
+            consent = open_task(separation, "worker_consent")  # the person's answer (DOMAIN §7)
+            notices.notify(person_id, "dismissal_consent", link=notices.task_path(consent.id) if consent else None,
+                           enterprise=enterprise.name, reason=reason)
             db.session.commit()
         except Conflict as conflict:
             results.append(Result(person_id, False, detail=conflict.message))

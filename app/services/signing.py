@@ -27,7 +27,6 @@ from datetime import datetime, timezone
 from io import BytesIO
 from pathlib import Path
 from typing import Protocol
-from zoneinfo import ZoneInfo
 
 from asn1crypto import pem
 from asn1crypto import pkcs12 as asn1_pkcs12
@@ -44,11 +43,11 @@ from pyhanko.sign.diff_analysis import ModificationLevel
 from pyhanko.sign.fields import MDPPerm, SigSeedSubFilter
 from pyhanko.sign.validation import validate_pdf_signature
 from pyhanko.sign.validation.status import SignatureCoverageLevel
-from pyhanko.stamp import TextStampStyle
 from pyhanko_certvalidator import CertificateValidator, ValidationContext
 from pyhanko_certvalidator.errors import PathBuildingError, ValidationError
 from pyhanko_certvalidator.registry import SimpleCertificateStore
 
+from app.services import signature_stamp
 from app.services.errors import Conflict, RuleViolation
 from app.services.i18n import N_
 
@@ -64,10 +63,6 @@ MISSING, NOT_INTACT, UNTRUSTED_SIGNER, WRONG_SIGNER = "missing", "not_intact", "
 NOT_WHOLE_FILE, MODIFIED_AFTER, UNEXPECTED, UNREADABLE = (
     "not_entire_file", "modified_after_signing", "unexpected_signature", "unreadable")
 
-# Shows the signing time in Shanghai: pyHanko's default stamp would print the signer's
-# (Chinese) name in a Latin-only font, and its own timestamp in UTC.
-_STAMP = TextStampStyle(stamp_text="%(shanghai_time)s", border_width=0)
-_SHANGHAI = ZoneInfo("Asia/Shanghai")
 _ETSI_PREFIX = re.compile(r"^[A-Z]{3}[A-Z]{2}-")  # e.g. NTRCN-<USCC>, IDCCN-<ID number>
 
 
@@ -99,7 +94,7 @@ class Report:
 
 class Signer(Protocol):
     def sign(self, pdf: bytes, field_name: str, pkcs12: bytes, password: str,
-             expected_serial: str, trust_roots: list[bytes]) -> bytes: ...
+             expected_serial: str, trust_roots: list[bytes], role: str | None = None) -> bytes: ...
 
     def validate(self, pdf: bytes, trust_roots: list[bytes],
                  expected: list[tuple[str, str]]) -> Report: ...
@@ -133,8 +128,9 @@ def _outside_event_loop(func):
 
 @_outside_event_loop
 def sign(pdf: bytes, field_name: str, pkcs12: bytes, password: str,
-         expected_serial: str, trust_roots: list[bytes]) -> bytes:
-    """Sign `pdf` into the field `field_name` as an incremental update; return the new file."""
+         expected_serial: str, trust_roots: list[bytes], role: str | None = None) -> bytes:
+    """Sign `pdf` into the field `field_name` as an incremental update; return the new file.
+    The visible stamp reads "<role>：<holder's name from the certificate>" and the time."""
     key, cert, chain = _load_pkcs12(pkcs12, password)
     if _several_identities(cert):
         raise RuleViolation(SEVERAL_IDENTITIES, field="certificate")
@@ -153,9 +149,9 @@ def sign(pdf: bytes, field_name: str, pkcs12: bytes, password: str,
         signing_cert=cert, signing_key=key, cert_registry=SimpleCertificateStore.from_certs(chain)
     )
     out = BytesIO()
-    shown = datetime.now(timezone.utc).astimezone(_SHANGHAI).strftime("%Y-%m-%d %H:%M:%S (UTC+8)")
-    signers.PdfSigner(meta, signer, stamp_style=_STAMP).sign_pdf(
-        IncrementalPdfFileWriter(BytesIO(pdf)), output=out, appearance_text_params={"shanghai_time": shown}
+    shown = signature_stamp.text_params(role, holder_name(cert), datetime.now(timezone.utc))
+    signers.PdfSigner(meta, signer, stamp_style=signature_stamp.style(shown)).sign_pdf(
+        IncrementalPdfFileWriter(BytesIO(pdf)), output=out, appearance_text_params=shown
     )
     return out.getvalue()
 
@@ -210,12 +206,18 @@ def _check(sig, serial: str, context: ValidationContext, last: bool) -> Signatur
     subject = cert.subject.native
     return SignatureCheck(
         sig.field_name, serial, tuple(problems),
-        signer_name=subject.get("common_name") or subject.get("organization_name"),
+        signer_name=holder_name(cert),
         signer_serial=subject.get("serial_number") or subject.get("organization_identifier"),
         signed_at=status.signer_reported_dt,
         coverage=coverage.name if coverage else None,
         modification_level=level.name if level is not None else None,
     )
+
+
+def holder_name(cert: asn1_x509.Certificate) -> str | None:
+    """The person's name (CN) or, for a legal person, the organisation's (O), as certified."""
+    subject = cert.subject.native
+    return subject.get("common_name") or subject.get("organization_name")
 
 
 def _coverage(sig) -> SignatureCoverageLevel | None:

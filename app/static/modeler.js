@@ -21,6 +21,8 @@
   var modeler, modeling, moddle, registry, canvas, overlays, selection;
   var current = null;      // the element the panel shows
   var dirty = false;       // changed since opened or published
+  var xmlSource = root.querySelector("[data-xml-source]");  // the XML view, for keyboards
+  var xmlEdited = false;   // the XML view holds the newest edit: send it, not the canvas
   var marked = [];         // element ids marked with a problem
   var ruleBox = document.querySelector("[data-rule-warnings]");  // in the publish dialog
   var ruleConfirm = ruleBox && ruleBox.querySelector("[data-rule-confirm]");
@@ -168,6 +170,21 @@
       }
     }
     return role;
+  }
+
+  /* A lane's name is its role key (the engine resolves it); the canvas shows the role's
+   * Chinese name instead. Only the drawing changes: the XML keeps the key. */
+  function labelLanes() {
+    registry.filter(function (e) { return e.type === "bpmn:Lane"; }).forEach(function (lane) {
+      var key = lane.businessObject.name;
+      var text = registry.getGraphics(lane).querySelector(".djs-visual text");
+      var label = key ? laneLabel(key) : "";
+      if (text && label && label !== key) {
+        var line = text.querySelector("tspan") || text;
+        line.textContent = label;
+        text.setAttribute("data-role-key", key);
+      }
+    });
   }
 
   function showPanel(element) {
@@ -336,7 +353,8 @@
   /* ---- talking to the server ---- */
 
   function post(url) {  // 422: problems; 409: a rule change to confirm
-    return modeler.saveXML({ format: true }).then(function (result) {
+    var source = xmlEdited ? Promise.resolve({ xml: xmlSource.value }) : modeler.saveXML({ format: true });
+    return source.then(function (result) {
       return fetch(url, {
         method: "POST", credentials: "same-origin", body: result.xml,
         headers: { "Content-Type": "application/xml", "X-CSRFToken": root.getAttribute("data-csrf"),
@@ -423,6 +441,9 @@
         dialog.show();
       } else if (reply.body.ok) {
         showRuleChanges([]);
+        if (xmlEdited) {  // the canvas shows what was published
+          modeler.importXML(xmlSource.value).then(function () { labelLanes(); xmlEdited = false; dirty = false; });
+        }
         dirty = false;
         status("success", reply.body.message);
         root.setAttribute("data-published-version", reply.body.version);
@@ -450,7 +471,9 @@
       showPanel(event.newSelection.length === 1 ? event.newSelection[0] : null);
     });
     modeler.on("commandStack.changed", function () {
+      window.setTimeout(labelLanes, 0);  // after bpmn-js has drawn the changed elements
       dirty = true;
+      xmlEdited = false;  // the canvas now holds the newest edit
       showRuleChanges([]);
       if (current && registry.get(current.id)) {
         showPanel(current);
@@ -465,6 +488,7 @@
       return modeler.importXML(xml);
     }).then(function (result) {
       canvas.zoom("fit-viewport", "auto");
+      labelLanes();
       showImportWarnings(result.warnings || []);
       buttons(true);
       root.setAttribute("data-ready", "true");
@@ -478,6 +502,18 @@
       event.target.blur();
     }
   });
+  /* The XML view: opened, it shows the diagram as it now is; typed in, it is what is sent. */
+  root.querySelector("[data-xml-view]").addEventListener("toggle", function (event) {
+    if (event.target.open && !xmlEdited && modeler) {
+      modeler.saveXML({ format: true }).then(function (result) { xmlSource.value = result.xml; });
+    }
+  });
+  xmlSource.addEventListener("input", function () {
+    xmlEdited = true;
+    dirty = true;
+    showRuleChanges([]);
+  });
+
   var validateButton = root.querySelector("[data-action='validate']");
   if (validateButton) {  // an administrator only looks: no checking or running
     validateButton.addEventListener("click", validate);

@@ -9,6 +9,8 @@
   var left = card.querySelector("[data-seconds-left]");
   var token = card.querySelector("[data-token]");
   var error = card.querySelector("[data-code-error]");
+  var announce = card.querySelector("[data-announce]");  // spoken: renewal and expiry only
+  var expired = false;
   var deadline = Date.now() + Number(card.dataset.seconds) * 1000;
   var loading = false;
   var retryAt = 0;  // after a failed refresh, wait before trying again on its own
@@ -19,6 +21,8 @@
     deadline = Date.now() + Number(code.seconds) * 1000;
     qr.classList.remove("expired");
     error.textContent = "";
+    expired = false;
+    announce.textContent = card.dataset.msgRenewed;
     tick();
   }
 
@@ -45,6 +49,8 @@
     left.textContent = seconds;
     if (seconds === 0) {
       qr.classList.add("expired");
+      if (!expired) announce.textContent = card.dataset.msgExpired;
+      expired = true;
       if (Date.now() >= retryAt) refresh();
     }
   }

@@ -12,6 +12,9 @@
   var token = form.elements.officer_token;
   var msg = form.dataset;
   var position = null, problem = null;
+  // Back from the server after a refused code: the panel opens again with the focus in the
+  // code field once the position allows signing in, so the worker can try again at once.
+  var retry = !!document.querySelector("main .alert-danger");
 
   var scanner = QrScan.wire(panel.querySelector("[data-scanner]"), function (text) {
     token.value = text;
@@ -36,8 +39,29 @@
     status.className = "alert small alert-" + tone;
   }
 
+  var signedBox = form.querySelector("[data-signed-today]");
+
+  // Signed in today on this project: say so, and no second 签到 (the server would return the first).
+  function showSigned(p) {
+    var signed = !!(p && p.signed_at);
+    signedBox.hidden = !signed;
+    if (signed) {
+      signedBox.querySelector("[data-signed-detail]").textContent =
+        msg.msgSignedDetail.replace("{p}", p.name).replace("{t}", p.signed_at);
+    }
+    button.textContent = signed ? msg.labelSigned : msg.labelStart;
+    return signed;
+  }
+
   function update() {
     var p = project(), inside = false;
+    var signed = showSigned(p);
+    status.hidden = signed;
+    if (signed) {
+      button.disabled = true;
+      if (!panel.hidden) { scanner.stop(); panel.hidden = true; }
+      return;
+    }
     if (!p || !p.has_point) say(msg.msgNoPoint, "warning");
     else if (problem) say(problem, "danger");
     else if (!position) say(msg.msgLocating, "secondary");
@@ -49,6 +73,7 @@
     }
     button.disabled = !inside;
     if (!inside && !panel.hidden) { scanner.stop(); panel.hidden = true; }
+    if (inside && retry) { retry = false; panel.hidden = false; token.focus(); }
   }
 
   button.addEventListener("click", function () {

@@ -5,7 +5,8 @@ from zoneinfo import ZoneInfo
 from flask_babel import get_locale, gettext
 
 from app.services.access import may
-from app.services.roles import ADMIN, ANALYST, DATACENTER, ENTERPRISE_ROLES, PROJECT_ROLES, ROLE_LABELS
+from app.services.roles import ROLE_LABELS
+from app.web.menus import menu
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
@@ -20,13 +21,18 @@ def register_blueprints(app):
     from app.web import onsite, onsite_settings, worker_site  # on site: staff pages, settings, the worker's phone
     for module in (onsite, onsite_settings, worker_site):
         app.register_blueprint(module.bp)
+    from app.web import notices  # the person's 消息通知
+    app.register_blueprint(notices.bp)
     from app.web import payroll, payroll_batches, payroll_drafts, payroll_wages  # 工资支付编制 and 工资条
-    for module in (payroll, payroll_drafts, payroll_batches, payroll_wages):
+    from app.web import enterprise_payroll, payroll_menus  # its four entries; the GC's 工资支付表推送银行
+    for module in (payroll, payroll_menus, payroll_drafts, payroll_batches, payroll_wages, enterprise_payroll):
         app.register_blueprint(module.bp)
     from app.web import monitor  # 流程监控 (administrators)
     app.register_blueprint(monitor.bp)
     from app.web import modeler  # the analysts' BPMN modeler
     app.register_blueprint(modeler.bp)
+    from app.web import identities  # 选择身份
+    app.register_blueprint(identities.bp)
 
     @app.template_filter("local_time")
     def local_time(value, fmt="%Y-%m-%d %H:%M"):
@@ -35,21 +41,16 @@ def register_blueprints(app):
             return ""
         return value.astimezone(timezone.utc).astimezone(SHANGHAI).strftime(fmt)
 
+    from app.web.diagram_labels import translated
+    app.add_template_filter(translated, "diagram_name")  # process, task and timer names in the user's language
+
     @app.template_filter("role_label")
     def role_label(role):
         return gettext(ROLE_LABELS.get(role, role))
 
     @app.context_processor
     def _helpers():
-        return {"may": may, "get_locale": get_locale, "menu": _menu,
-                "open_task_count": inbox.open_task_count, "inbox_title": inbox.inbox_title}
+        return {"may": may, "get_locale": get_locale, "menu": menu,
+                "open_task_count": inbox.open_task_count, "inbox_title": inbox.inbox_title,
+                "unread_notices": notices.unread_count}
 
-
-def _menu(user) -> dict:
-    """Which sections the navigation offers this user, by the roles they hold."""
-    held = {g.role for g in user.grants}
-    admin = ADMIN in held
-    staff = admin or bool(held & set(ENTERPRISE_ROLES))
-    return {"enterprise": staff, "projects": staff or bool(held & set(PROJECT_ROLES)), "admin": admin,
-            "person": user.person is not None, "datacenter": DATACENTER in held,
-            "modeler": admin or ANALYST in held}

@@ -9,6 +9,7 @@ from app.forms.accounts import PlatformRoleForm
 from app.models import AuditEntry, User
 from app.services import accounts, audit, roles
 from app.services.errors import DomainError
+from app.web import audit_labels
 from app.web.helpers import paginate, require
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -23,7 +24,10 @@ def audit_log():
     for name, value in filters.items():
         if value:
             query = query.where(getattr(AuditEntry, name) == value[:64])
-    return render_template("admin/audit.html", page=paginate(query), filters=filters)
+    page = paginate(query)
+    return render_template("admin/audit.html", page=page, filters=filters, records=audit_labels.record_words(page.items),
+                           action_label=audit_labels.action_label, actions=audit_labels.ACTION_LABELS,
+                           record_types=audit_labels.RECORD_LABELS)
 
 
 @bp.route("/users", methods=["GET", "POST"])

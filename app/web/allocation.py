@@ -16,8 +16,8 @@ from app.services import roles
 from app.services.access import may
 from app.services.errors import DomainError
 from app.services.idcard import mask_id_number
-from app.services.job_types import JOB_TYPES, MANAGER_CODE, job_type_name
-from app.web.helpers import require, visible_or_404
+from app.services.job_types import JOB_TYPES, MANAGER_CODE
+from app.web.helpers import require, visible_or_404, trade_name
 
 bp = Blueprint("allocation", __name__, url_prefix="/enterprises/<int:eid>/allocate")
 
@@ -46,7 +46,7 @@ def masked(person) -> str:
 
 
 def job_label(code: str | None) -> str:
-    return f"{code} {job_type_name(code)}" if code else ""
+    return f"{code} {trade_name(code)}" if code else ""
 
 
 def chosen_role() -> str:

@@ -9,9 +9,11 @@ from app.forms.organisations import EnterpriseForm, HrAdminForm
 from app.models import Enterprise, Participant, Project
 from app.services import access, enterprises
 from app.services.errors import DomainError
+from app.web import hire_registration
 from app.web.helpers import paginate, require, show_domain_error, visible_or_404
 
 bp = Blueprint("enterprise", __name__, url_prefix="/enterprises")
+bp.register_blueprint(hire_registration.bp)  # 聘用登记: enterprise.hire_registration.index
 
 
 @bp.route("/")

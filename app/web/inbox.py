@@ -11,14 +11,18 @@ from sqlalchemy.orm import selectinload
 from werkzeug.datastructures import MultiDict
 
 from app.extensions import db
-from app.forms.tasks import ApprovalForm, task_data
+from app.forms.tasks import PAGE_FORMS, ApprovalForm, task_data
 from app.models import HumanTask, ProcessDefinition
 from app.models.types import utcnow
 from app.services.errors import DomainError
+from app.services.roles import PLATFORM_ROLES
 from app.workflow import inbox, runtime
 from app.workflow.errors import TaskConflict, WorkflowFailure
 from app.workflow.registry import REGISTRY
+from app.web import task_details  # the dismissal's reason, initiator and time
+from app.web.diagram_labels import display_xml, translated
 from app.web.helpers import paginate
+from app.web.subject_names import subject_rows
 from app.web.payroll import task_handoff as payroll_handoff
 
 bp = Blueprint("inbox", __name__, url_prefix="/inbox")
@@ -27,10 +31,6 @@ BPMNDI = "http://www.omg.org/spec/BPMN/20100524/DI"
 DUE_CHOICES = ("overdue", "1", "3", "7")
 BULK_LIMIT = 100
 MAX_ID = 2**31 - 1  # larger ids cannot exist, and SQLite overflows on them
-SUBJECT_LABELS = {"person_id": _l("人员编号"), "enterprise_id": _l("企业编号"), "project_id": _l("项目编号"),
-                  "batch_id": _l("银行交换批次编号"), "draft_id": _l("工资支付表编号"),
-                  "employment_id": _l("聘用记录编号"), "allocation_id": _l("分配记录编号"),
-                  "separation_id": _l("离职记录编号")}
 TASK_STATUS_LABELS = {"open": _l("待处理"), "suspended": _l("流程已暂停"), "completed": _l("已处理"),
                       "withdrawn": _l("已撤回")}
 
@@ -43,7 +43,10 @@ def is_staff(user) -> bool:
 
 
 def inbox_title(user) -> str:
-    return gettext("待办事项") if is_staff(user) else gettext("消息通知")
+    """消息通知 as the manuals call it (企业端 【人员管理】→【消息通知】, the worker's
+    【聘用信息】→【消息通知】); 待办事项 only for the platform's own staff."""
+    platform = any(grant.role in PLATFORM_ROLES for grant in user.grants)
+    return gettext("待办事项") if platform else gettext("消息通知")
 
 
 def open_task_count(user) -> int:
@@ -64,7 +67,7 @@ def process_names(keys) -> dict[str, str]:
                                   .where(ProcessDefinition.key.in_(keys)).order_by(ProcessDefinition.version))
         for key, name in rows:
             if name:
-                names[key] = name  # ordered by version: the latest wins
+                names[key] = gettext(name)  # ordered by version: the latest wins; in the user's language
     return names
 
 
@@ -169,7 +172,7 @@ def _complete_one(task_id: int, data: dict) -> str | None:
     row = db.session.get(HumanTask, task_id) if task_id <= MAX_ID else None
     if row is None or not inbox.is_candidate(current_user, row):
         return gettext("待办 #%(id)d：不存在或无权查看", id=task_id)
-    label = gettext("待办 #%(id)d「%(title)s」", id=row.id, title=row.title)
+    label = gettext("待办 #%(id)d「%(title)s」", id=row.id, title=translated(row.title))
     if row.form_key != "approval":
         return gettext("%(task)s：不是审批类待办，请逐条处理", task=label)
     try:
@@ -208,7 +211,7 @@ def _conflict_message(row: HumanTask) -> str:
 # --- one task --------------------------------------------------------------------------
 
 def _task_form(row: HumanTask):
-    form_class = REGISTRY.forms.get(row.form_key)
+    form_class = PAGE_FORMS.get(row.form_key) or REGISTRY.forms.get(row.form_key)
     return form_class() if form_class is not None else None
 
 
@@ -233,8 +236,9 @@ def task(task_id: int):
     definition = row.instance.definition
     return render_template("inbox/task.html", task=row, form=form, now=utcnow(), title=inbox_title(current_user),
                            process_name=process_names([row.process_key])[row.process_key],
-                           subject_ids=_subject_ids(row.subject) if is_staff(current_user) else [],
+                           subject_rows=subject_rows(row.subject),
                            status_label=TASK_STATUS_LABELS.get(row.status), handoff=handoff,
+                           dismissal=task_details.dismissal_facts(row),
                            show_diagram=has_diagram(definition.bpmn_xml))
 
 
@@ -257,14 +261,6 @@ def _complete_from_page(row: HumanTask, form):
     # A task form may name its own outcome, e.g. 聘用登记 → "聘用成功".
     flash(str(getattr(form, "success_message", "") or gettext("已处理")), "success")
     return redirect(url_for(".index"))
-
-
-def _subject_ids(subject: dict | None) -> list[tuple[str, object]]:
-    """The subject's ids with Chinese labels, known keys first."""
-    subject = subject or {}
-    known = [(str(label), subject[key]) for key, label in SUBJECT_LABELS.items() if key in subject]
-    others = [(key, value) for key, value in sorted(subject.items()) if key not in SUBJECT_LABELS]
-    return known + others
 
 
 @bp.route("/<int:task_id>/claim", methods=["POST"])
@@ -296,7 +292,7 @@ def _claim_action(row: HumanTask, action, success: str):
 def diagram(task_id: int):
     """The instance's own definition version, for the viewer on the task page."""
     row = _my_task(task_id)
-    response = Response(row.instance.definition.bpmn_xml, mimetype="application/xml")
+    response = Response(display_xml(row.instance.definition.bpmn_xml), mimetype="application/xml")
     # Opened directly, an XML document may run embedded script: serve it inert.
     response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
     response.headers["X-Content-Type-Options"] = "nosniff"

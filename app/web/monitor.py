@@ -14,6 +14,7 @@ from app.models.types import utcnow
 from app.models.workflow import INSTANCE_STATUSES
 from app.services import outbox
 from app.web import monitor_queries as queries
+from app.web.diagram_labels import display_xml
 from app.web.helpers import paginate, require
 from app.web.inbox import has_diagram, process_names
 from app.workflow import definitions, scheduler
@@ -133,7 +134,7 @@ def diagram(definition_id: int):
     definition = db.session.get(ProcessDefinition, definition_id) if definition_id <= MAX_ID else None
     if definition is None:
         abort(404)
-    response = Response(definition.bpmn_xml, mimetype="application/xml")
+    response = Response(display_xml(definition.bpmn_xml), mimetype="application/xml")
     # Opened directly, an XML document may run embedded script: serve it inert.
     response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
     response.headers["X-Content-Type-Options"] = "nosniff"

@@ -16,7 +16,8 @@ from app.models import HumanTask, ProcessEvent, ProcessInstance, User
 from app.models.types import utcnow
 from app.services import accounts, audit
 from app.services.errors import DomainError
-from app.web import monitor_queries as queries
+from app.web import monitor_queries as queries, subject_names
+from app.web.diagram_labels import translated
 from app.web.inbox import has_diagram, process_names
 from app.web.monitor import MAX_ID, bp, latest_definitions
 from app.workflow import migration, repair, runtime
@@ -82,7 +83,7 @@ def _task_data(workflow) -> list[tuple[str, str]]:
     if not current:
         last = workflow.data or (workflow.last_task.data if workflow.last_task else {})
         return [(gettext("流程数据"), _pretty(last))] if last else []
-    return [(migration.task_label(t.task_spec), _pretty(t.data)) for t in current]
+    return [(translated(migration.task_label(t.task_spec)), _pretty(t.data)) for t in current]
 
 
 def _pretty(data) -> str:
@@ -90,7 +91,7 @@ def _pretty(data) -> str:
 
 
 def _timers(workflow) -> list[dict]:
-    return [{"id": str(t.id), "name": migration.task_label(t.task_spec), "due_at": repair.deadline_of(t)}
+    return [{"id": str(t.id), "name": translated(migration.task_label(t.task_spec)), "due_at": repair.deadline_of(t)}
             for t in repair.waiting_timers(workflow)]
 
 
@@ -99,16 +100,17 @@ def _candidates(rows) -> dict[int, str]:
     user_ids = {r.candidate_user_id for r in rows if r.candidate_user_id} | {r.claimed_by_id for r in rows
                                                                               if r.claimed_by_id}
     users = {u.id: u for u in db.session.scalars(select(User).where(User.id.in_(user_ids or [-1])))}
+    names = subject_names.names_for({"enterprise_id": r.candidate_enterprise_id, "project_id": r.candidate_project_id}
+                                    for r in rows)
     described = {}
     for row in rows:
         if row.candidate_user_id:
             user = users.get(row.candidate_user_id)
-            described[row.id] = f"{user.name}（{user.username}）" if user else f"#{row.candidate_user_id}"
+            described[row.id] = f"{user.name}（{user.username}）" if user else gettext("（已删除）")
             continue
         lane = REGISTRY.lanes.get(row.candidate_role)
         text = gettext(lane.label) if lane and lane.label else (row.candidate_role or "")
-        scope = [gettext("企业 #%(id)s", id=row.candidate_enterprise_id)] if row.candidate_enterprise_id else []
-        scope += [gettext("项目 #%(id)s", id=row.candidate_project_id)] if row.candidate_project_id else []
+        scope = subject_names.scope_words(row.candidate_enterprise_id, row.candidate_project_id, names)
         described[row.id] = " · ".join([text, *scope])
     return described
 

@@ -7,7 +7,6 @@ again. The GC PM's settings (officers, the sign-in point) are in onsite_settings
 """
 import re
 from datetime import date
-from types import SimpleNamespace
 
 from flask import (Blueprint, Response, abort, current_app, flash, redirect, render_template, request,
                    url_for)
@@ -22,7 +21,7 @@ from app.services import construction_code, signin, site, site_records
 from app.services.calendar import today_in_shanghai
 from app.services.errors import DomainError
 from app.web import allocation as common
-from app.web.helpers import visible_or_404
+from app.web.helpers import visible_or_404, page_of_list
 
 bp = Blueprint("onsite", __name__, url_prefix="/projects/<int:pid>/site")
 
@@ -84,6 +83,11 @@ def scan(pid: int):
         abort(403)
     form = ScanForm()
     if form.validate_on_submit():
+        if form.purpose.data == "entry":  # 确认进场项目 first; 【确认进场】 enters (onsite_entry.py)
+            screen = onsite_entry.preview(project, form)
+            if screen is not None:
+                return screen
+            return redirect(url_for(".scan", pid=pid, purpose="entry", scanned=1))
         _scan_once(project, form)
         return redirect(url_for(".scan", pid=pid, purpose=form.purpose.data, scanned=1))
     if request.method == "POST":
@@ -138,7 +142,7 @@ def exits(pid: int):
                                     .where(Person.id.in_([r.person_id for r in results]))).all())
     done = "、".join(names.get(r.person_id, f"#{r.person_id}") for r in results if r.ok)
     if done:
-        flash(gettext("已退场：%(names)s", names=done), "success")
+        flash(gettext("退场成功：%(names)s", names=done), "success")
     for r in results[:20]:
         if not r.ok:
             flash(gettext("%(name)s：%(reason)s", name=names.get(r.person_id, f"#{r.person_id}"),
@@ -196,15 +200,6 @@ def _rows(kind: str, project: Project, day: date, who) -> list[dict]:
              "distance": s.distance_m} for s in site_records.signins_on(project, day, who)]
 
 
-def _page_of(rows: list, page: int, per_page: int) -> SimpleNamespace:
-    """The shape the `pager` macro reads, for a list already in memory."""
-    pages = max(1, -(-len(rows) // per_page))
-    page = min(max(page, 1), pages)
-    return SimpleNamespace(items=rows[(page - 1) * per_page:page * per_page], page=page, pages=pages,
-                           total=len(rows), has_prev=page > 1, has_next=page < pages,
-                           prev_num=page - 1, next_num=page + 1)
-
-
 @bp.route("/records")
 @login_required
 def records(pid: int):
@@ -217,7 +212,7 @@ def records(pid: int):
         if raw:
             flash(gettext("日期“%(raw)s”无效，已显示今天的记录（日期格式应为 YYYY-MM-DD）", raw=raw[:20]), "warning")
         day = today_in_shanghai()
-    page = _page_of(_rows(kind, project, day, who), request.args.get("page", 1, type=int),
+    page = page_of_list(_rows(kind, project, day, who), request.args.get("page", 1, type=int),
                     current_app.config["PAGE_SIZE"])
     return render_template("onsite/records.html", project=project, kind=kind, kinds=KINDS, day=day, page=page,
                            partial=who is not None)
@@ -237,3 +232,8 @@ def records_csv(pid: int):
     filename = f"project-{project.id}-{kind}-{day.isoformat()}.csv"
     return Response(body, mimetype="text/csv", headers={
         "Content-Disposition": f'attachment; filename="{filename}"', "Cache-Control": "no-store"})
+
+
+from app.web import onsite_entry  # noqa: E402  (确认进场项目 → 进场成功, nested here)
+
+bp.register_blueprint(onsite_entry.bp)

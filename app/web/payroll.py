@@ -1,24 +1,29 @@
-"""工资支付编制 (DOMAIN §8, manual 四): the project's payroll home — 【设置月工资结算日期】,
-【新增银行交换批次号】, 【新增编制】 and the batches — and what the other payroll pages share:
-status labels, who may see a draft, the inbox's hand-off to these pages.
+"""工资支付编制 (DOMAIN §8, manual 004 四): its first entry, 【银行交换批次号】 — the
+project's payroll home with 【设置月工资结算日期】, 【新增银行交换批次号】 and the batches,
+with 【查询】 — and what the other payroll pages share: status labels, who may see a
+draft, the inbox's hand-off to these pages.
 
-The draft page is in payroll_drafts.py, the batch and signing pages in payroll_batches.py,
-the worker's 工资条 in payroll_wages.py. The rules are app/services/payroll*.py: these
+The other three entries (工资支付表编制, 工资支付表审核, 工资支付表推送银行) are in
+payroll_menus.py, the draft page in payroll_drafts.py, the batch and signing pages in
+payroll_batches.py, the enterprise-wide 工资支付表推送银行 in enterprise_payroll.py, the
+worker's 工资条 in payroll_wages.py. The rules are app/services/payroll*.py: these
 views choose what to offer and the services check again.
 """
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext, lazy_gettext as _l
 from flask_login import current_user, login_required
+from sqlalchemy.orm import defer
 
 from app.extensions import db
-from app.forms.payroll import BatchForm, DraftForm, SettlementDayForm
+from app.forms.payroll import BatchForm, SettlementDayForm
 from app.models import BankBatch, PayrollDraft, Project
 from app.services import payroll as service
 from app.services import roles
 from app.services.calendar import today_in_shanghai
-from app.services.errors import DomainError, Forbidden
+from app.services.errors import DomainError
 from app.services.idcard import mask_id_number
 from app.services.payroll_pdf import format_yuan
+from app.web import payroll_filters
 from app.web.helpers import show_domain_error, visible_or_404
 
 bp = Blueprint("payroll", __name__)
@@ -138,41 +143,41 @@ def _month_choices() -> list[str]:
     return months
 
 
-def _batch_rows(project: Project) -> list[dict]:
+def _batch_rows(project: Project, batches) -> list[dict]:
     gc_side = service.is_gc_side(current_user, project)
     mine = own_enterprises(current_user, project)
-    batches = db.session.scalars(db.select(BankBatch).where(BankBatch.project_id == project.id)
-                                 .order_by(BankBatch.pay_month.desc(), BankBatch.attempt.desc())).all()
     rows = []
     for b in batches:
-        drafts = [d for d in b.drafts if gc_side or d.enterprise_id in mine]
         left_out = b.left_out or []  # 本期未纳入: the GC side sees every unit, a unit its own notice
         rows.append({"batch": b, "left_out": [u for u in left_out if gc_side or u["enterprise_id"] in mine],
-                     "left_out_mine": [u["name"] for u in left_out if u["enterprise_id"] in mine],
                      "status": BATCH_STATUS.get(b.status, b.status),
-                     "badge": BATCH_BADGES.get(b.status, "text-bg-light"), "draft_count": len(b.drafts),
-                     "drafts": [{"id": d.id, "enterprise": d.enterprise.name,
-                                 "status": DRAFT_STATUS.get(d.status, d.status),
-                                 "badge": DRAFT_BADGES.get(d.status, "text-bg-light")} for d in drafts]})
+                     "badge": BATCH_BADGES.get(b.status, "text-bg-light"), "draft_count": len(b.drafts)})
     return rows
 
 
-def _render_home(project: Project, day_form=None, batch_form=None, draft_form=None, status=200):
-    gc_pm = service.is_gc_pm(current_user, project)
-    pm_of = service.pm_enterprises(current_user, project)
-    names = {p.enterprise_id: p.enterprise.name for p in project.participants}
-    open_batches = db.session.scalars(db.select(BankBatch).where(
-        BankBatch.project_id == project.id, BankBatch.status == "open")
-        .order_by(BankBatch.pay_month.desc(), BankBatch.attempt)).all()
+def _left_out_notices(project: Project) -> list[dict]:
+    """Batches that left one of the user's units out (本期未纳入), whatever the filters."""
+    mine = own_enterprises(current_user, project)
+    batches = db.session.scalars(db.select(BankBatch).options(defer(BankBatch.document)).where(
+        BankBatch.project_id == project.id, BankBatch.left_out.is_not(None)).order_by(BankBatch.pay_month.desc())).all()
+    return [{"batch": b, "units": [u["name"] for u in b.left_out if u["enterprise_id"] in mine]}
+            for b in batches if any(u["enterprise_id"] in mine for u in b.left_out or [])]
+
+
+def _render_home(project: Project, day_form=None, batch_form=None, status=200):
+    """【银行交换批次号】: the settlement day, 【新增银行交换批次号】 and the batches, with 【查询】."""
+    filters = payroll_filters.read(BATCH_STATUS)
+    query = payroll_filters.on_batches(db.select(BankBatch).options(defer(BankBatch.document)).where(
+        BankBatch.project_id == project.id), filters).order_by(BankBatch.pay_month.desc(), BankBatch.attempt.desc())
+    page = db.paginate(query, page=page_number(), per_page=payroll_filters.PER_PAGE, error_out=False)
     day_form = day_form or SettlementDayForm(formdata=None, settlement_day=project.settlement_day or "")
     batch_form = batch_form or BatchForm(formdata=None, pay_month=today_in_shanghai().strftime("%Y-%m"))
-    draft_form = draft_form or DraftForm(formdata=None, pay_month=open_batches[0].pay_month if open_batches else "")
     return render_template(
-        "payroll/home.html", project=project, gc_pm=gc_pm, gc_side=service.is_gc_side(current_user, project),
-        rows=_batch_rows(project), settlement=settlement_label(project.settlement_day),
-        day_form=day_form, batch_form=batch_form, draft_form=draft_form, months=_month_choices(),
-        open_batches=open_batches, pm_of=[(eid, names.get(eid, "")) for eid in pm_of],
-        month_end=service.MONTH_END), status
+        "payroll/home.html", project=project, gc_pm=service.is_gc_pm(current_user, project),
+        gc_side=service.is_gc_side(current_user, project), page=page, rows=_batch_rows(project, page.items),
+        filters=filters, statuses=BATCH_STATUS, notices=_left_out_notices(project),
+        settlement=settlement_label(project.settlement_day), day_form=day_form, batch_form=batch_form,
+        months=_month_choices(), month_end=service.MONTH_END), 422 if filters.errors else status
 
 
 @bp.route("/projects/<int:pid>/payroll")
@@ -220,39 +225,3 @@ def new_batch(pid: int):
                           month=batch.pay_month), "success")
             return redirect(url_for(".home", pid=pid))
     return _render_home(project, batch_form=form, status=422)
-
-
-def _ids_in_range(form) -> bool:
-    """Ids beyond any row's are refused here: SQLite overflows on them."""
-    if form.batch_id.data > MAX_ID:
-        form.batch_id.errors = [*form.batch_id.errors, gettext("请选择银行交换批次号")]
-        return False
-    if form.enterprise_id.data is not None and form.enterprise_id.data > MAX_ID:
-        form.enterprise_id.errors = [*form.enterprise_id.errors, gettext("请选择编制单位")]
-        return False
-    return True
-
-
-@bp.route("/projects/<int:pid>/payroll/drafts", methods=["POST"])
-@login_required
-def new_draft(pid: int):
-    """【新增编制】: the PM of the GC or of a subcontractor picks the month and the batch;
-    the draft is filled with the enterprise's people who signed in during the period."""
-    project = project_or_404(pid)
-    if not service.pm_enterprises(current_user, project):
-        abort(403)
-    form = DraftForm()
-    if form.validate_on_submit() and _ids_in_range(form):
-        try:
-            draft = service.create_draft(current_user, project, form.batch_id.data, form.pay_month.data,
-                                         form.enterprise_id.data)
-            db.session.commit()
-        except Forbidden:
-            db.session.rollback()
-            abort(403)
-        except DomainError as error:
-            show_domain_error(form, error)
-        else:
-            flash(gettext("已生成工资支付表：%(num)d人，请填写应发工资和扣款", num=len(draft.lines)), "success")
-            return redirect(url_for("payroll_drafts.draft", draft_id=draft.id))
-    return _render_home(project, draft_form=form, status=422)

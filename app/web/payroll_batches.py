@@ -27,6 +27,7 @@ from app.services import payroll_batch as batch_service
 from app.services.errors import DomainError, Forbidden
 from app.web.helpers import show_domain_error
 from app.web.outbox_status import describe
+from app.web.payroll_menus import may_sign_now, signing_turn  # whose turn: one rule for every list
 from app.web.payroll import (BATCH_BADGES, BATCH_STATUS, DRAFT_BADGES, DRAFT_STATUS, PAY_STATUS, batch_or_deny,
                              masked_id, page_number, yuan)
 from app.workflow.errors import WorkflowFailure
@@ -39,16 +40,6 @@ PUSHED = ("pushed", "paid", "partially_paid")
 RESULTS_PER_PAGE = 100
 
 
-def _turn(batch) -> str | None:
-    """Whose signature the batch waits for: 'pm', 'enterprise', or None."""
-    return {"summarized": "pm", "pm_signed": "enterprise"}.get(batch.status)
-
-
-def _my_turn(batch) -> bool:
-    turn = _turn(batch)
-    if turn == "pm":
-        return service.is_gc_pm(current_user, batch.project)
-    return turn == "enterprise" and batch_service.is_legal_rep(current_user, batch.project.gc_enterprise_id)
 
 
 def _signer(user_id, at) -> dict | None:
@@ -59,7 +50,7 @@ def _signer(user_id, at) -> dict | None:
 def _common(batch) -> dict:
     """What the batch page and the signing page both show."""
     return {"batch": batch, "project": batch.project, "status_label": BATCH_STATUS.get(batch.status, batch.status),
-            "badge": BATCH_BADGES.get(batch.status, "text-bg-light"), "turn": _turn(batch), "my_turn": _my_turn(batch),
+            "badge": BATCH_BADGES.get(batch.status, "text-bg-light"), "turn": signing_turn(batch), "my_turn": may_sign_now(current_user, batch),
             "gc_pm": service.is_gc_pm(current_user, batch.project), "gc": batch.project.gc_enterprise,
             "pm_signer": _signer(batch.pm_signed_by_id, batch.pm_signed_at),
             "enterprise_signer": _signer(batch.enterprise_signed_by_id, batch.enterprise_signed_at),
@@ -232,7 +223,7 @@ def sign(batch_id: int):
 
 
 def _sign_with(batch, form, pkcs12: bytes):
-    step = _turn(batch)
+    step = signing_turn(batch)
     try:
         batch_service.sign(current_user, batch, pkcs12, form.password.data)
     except WorkflowFailure:

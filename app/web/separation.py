@@ -23,8 +23,9 @@ from app.models.types import utcnow
 from app.services import rule_periods, separation as service
 from app.services.errors import DomainError
 from app.services.idcard import mask_id_number
-from app.services.job_types import job_type_name
-from app.web.helpers import paginate, require, show_domain_error, visible_or_404
+
+from app.web.helpers import paginate, require, show_domain_error, visible_or_404, trade_name
+from app.web import worker_home
 from app.web.staff import IDENTITY_LABELS, STATUS_BADGES, STATUS_LABELS
 from app.workflow import inbox, runtime, timer_periods
 from app.workflow.errors import TaskConflict, WorkflowFailure
@@ -54,7 +55,7 @@ def _employment_row(e: Employment) -> dict:
             "enterprise": e.enterprise.name, "status": e.status, "status_label": STATUS_LABELS.get(e.status, e.status),
             "badge": STATUS_BADGES.get(e.status, "text-bg-secondary"),
             "identity": IDENTITY_LABELS.get(e.identity, "") if e.identity else "",
-            "job_type": f"{e.job_type} {job_type_name(e.job_type)}" if e.job_type else "",
+            "job_type": f"{e.job_type} {trade_name(e.job_type)}" if e.job_type else "",
             "started_at": e.started_at, "ended_at": e.ended_at, "end_reason": e.end_reason or ""}
 
 
@@ -117,7 +118,7 @@ def employment():
     current, separation = service.mine(current_user)
     if current is None:
         last = _last_ended(person)
-        return render_template("separation/mine.html", employment=None,
+        return render_template("separation/mine.html", employment=None, hire=worker_home.pending_hire(person),
                                last=_employment_row(last) if last else None)
     immediate = consent = available_at = None
     resigning = separation is not None and separation.kind == service.RESIGNATION
@@ -322,7 +323,7 @@ def _agreement_rows(tasks) -> list[dict]:
         rows.append({
             "task": t, "name": s.person.name if s else (t.subject_text or t.title), "id_number": _masked(s and s.person),
             "identity": IDENTITY_LABELS.get(e.identity, "") if e and e.identity else "",
-            "job_type": f"{e.job_type} {job_type_name(e.job_type)}" if e and e.job_type else "",
+            "job_type": f"{e.job_type} {trade_name(e.job_type)}" if e and e.job_type else "",
             "reason": s.reason if s else "", "requested_at": s.requested_at if s else t.created_at,
             "available_at": timers.get(t.instance_id),
             "period": timer_periods.describe(periods.get(t.instance_id)) or gettext("规定时间"),

@@ -72,8 +72,11 @@ def overview(pid: int):
     project = _project(pid)
     pending = service.allocations_pending_for(current_user, project)
     groups = _roster_groups(project)
+    can_receive = any(g.project_id == project.id and g.role in (roles.PROJECT_MANAGER, roles.SITE_OPERATOR)
+                      for g in current_user.grants)  # 项目人员接收: level 1, by the unit's PM or site operator
     return render_template("site/overview.html", project=project, groups=groups, pending=pending,
                            pending_total=sum(pending.values()), managers=common.manager_names(project),
+                           can_receive=can_receive,
                            kind_labels=common.KIND_LABELS, can_allocate=bool(_pm_enterprise_ids(project)))
 
 
@@ -146,8 +149,15 @@ def _selected_task_ids() -> list[int]:
     return ids
 
 
-def _bulk(project: Project) -> None:
-    """【同意】 / 【不同意】 the ticked allocations; each is checked and completed on its own."""
+def _agree_summary(decision: str, done: int, failed: int) -> str:
+    if decision == "agree":
+        return gettext("已同意 %(done)d 人，%(failed)d 人处理失败", done=done, failed=failed)
+    return gettext("已不同意 %(done)d 人，%(failed)d 人处理失败", done=done, failed=failed)
+
+
+def _bulk(project: Project, summary=_agree_summary, task_key: str | None = None) -> None:
+    """【同意】 / 【不同意】 (or 【接收】 / 【不接收】) the ticked allocations; each is checked and
+    completed on its own. `task_key` keeps a page to its own kind of task (level 1 only)."""
     ids = _selected_task_ids()
     if not ids:
         flash(gettext("请先勾选要处理的人员。"), "warning")
@@ -165,27 +175,23 @@ def _bulk(project: Project) -> None:
     data = task_data(form)
     done, failed = 0, []
     for task_id in ids:
-        problem = _complete_one(project, task_id, data)
+        problem = _complete_one(project, task_id, data, task_key)
         if problem is None:
             done += 1
         else:
             failed.append(problem)
-    if data["decision"] == "agree":
-        summary = gettext("已同意 %(done)d 人，%(failed)d 人处理失败", done=done, failed=len(failed))
-    else:
-        summary = gettext("已不同意 %(done)d 人，%(failed)d 人处理失败", done=done, failed=len(failed))
-    flash(summary, "warning" if failed else "success")
+    flash(summary(data["decision"], done, len(failed)), "warning" if failed else "success")
     for message in failed[:10]:
         flash(message, "danger")
     if len(failed) > 10:
         flash(gettext("另有 %(num)d 项失败未列出", num=len(failed) - 10), "danger")
 
 
-def _complete_one(project: Project, task_id: int, data: dict) -> str | None:
+def _complete_one(project: Project, task_id: int, data: dict, task_key: str | None = None) -> str | None:
     """Completes one confirmation task; returns why it failed, or None."""
     row = db.session.get(HumanTask, task_id)
     if (row is None or row.process_key != PROCESS_KEY or (row.subject or {}).get("project_id") != project.id
-            or not inbox.is_candidate(current_user, row)):
+            or (task_key is not None and row.task_key != task_key) or not inbox.is_candidate(current_user, row)):
         return gettext("待办 #%(id)d：不存在或无权处理", id=task_id)
     allocation = _allocations_of([row]).get(row.subject.get("allocation_id"))
     label = allocation.person.name if allocation else (row.subject_text or f"#{row.id}")
@@ -230,3 +236,8 @@ def allocate(pid: int):
                            role=role, job_type=job_type, candidates=candidates, results=results,
                            role_labels=common.ROLE_LABELS, role_hints=common.ROLE_HINTS,
                            job_types=common.WORKER_JOB_TYPES, job_label=common.job_label(job_type))
+
+
+from app.web import site_receive  # noqa: E402  (项目人员接收 builds on the helpers above)
+
+bp.register_blueprint(site_receive.bp)

@@ -10,8 +10,8 @@ from app.models import Employment, Enterprise
 from app.services import employment as employment_service
 from app.services.errors import DomainError
 from app.services.idcard import mask_id_number
-from app.services.job_types import job_type_name
-from app.web.helpers import paginate, require, visible_or_404
+
+from app.web.helpers import paginate, require, visible_or_404, trade_name
 
 bp = Blueprint("staff", __name__, url_prefix="/enterprises/<int:eid>/staff")
 
@@ -52,7 +52,7 @@ def _row(e: Employment) -> dict:
         "id_number": mask_id_number(person.id_number) if person.id_number else "",
         "status_label": STATUS_LABELS.get(e.status, e.status), "badge": STATUS_BADGES.get(e.status, "text-bg-light"),
         "identity": IDENTITY_LABELS.get(e.identity, "") if e.identity else "",
-        "job_type": f"{e.job_type} {job_type_name(e.job_type)}" if e.job_type else "",
+        "job_type": f"{e.job_type} {trade_name(e.job_type)}" if e.job_type else "",
         "contract_start": e.contract_start.isoformat() if e.contract_start else "",
         "wage_yuan": yuan(e.wage_standard_fen),
         "requested_at": e.requested_at, "started_at": e.started_at, "ended_at": e.ended_at,

@@ -8,12 +8,14 @@ measure again from the position posted with the form.
 from flask import Blueprint, abort, flash, jsonify, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext
 from flask_login import current_user, login_required
+from sqlalchemy import select
 
 from app.extensions import db
 from app.forms.site import SiteCodeAttendanceForm, WorkerSignInForm
-from app.models import Project
-from app.services import construction_code, geo, signin, site
+from app.models import Project, SignIn
+from app.services import calendar, construction_code, geo, signin, site
 from app.services.errors import DomainError
+from app.web import worker_records
 from app.web.onsite import scalable_svg
 
 bp = Blueprint("worker_site", __name__, url_prefix="/me")
@@ -70,9 +72,16 @@ def _flash_form_errors(form) -> None:
                 flash(str(message), "danger")
 
 
+def _signed_today() -> dict[int, object]:
+    """Today's (Shanghai) sign-ins of the worker, by project: when each was made."""
+    return dict(db.session.execute(select(SignIn.project_id, SignIn.signed_at).where(
+        SignIn.person_id == current_user.person.id, SignIn.work_date == calendar.today_in_shanghai())).all())
+
+
 def _signin_projects() -> list[dict]:
-    """The projects the worker may sign in on, with the point the page measures against."""
-    seen, rows = set(), []
+    """The projects the worker may sign in on, with the point the page measures against
+    and today's sign-in there, if any (the page then says 今日已签到, not 请点击签到)."""
+    seen, rows, signed = set(), [], _signed_today()
     for allocation in signin.my_projects(current_user):
         project = allocation.project
         if project.id in seen:
@@ -81,8 +90,13 @@ def _signin_projects() -> list[dict]:
         has_point = project.signin_wgs84_lng is not None
         rows.append({"id": project.id, "name": project.name, "has_point": has_point,
                      "lng": project.signin_wgs84_lng, "lat": project.signin_wgs84_lat,
-                     "radius": project.signin_radius_m if has_point else None})
+                     "radius": project.signin_radius_m if has_point else None,
+                     "signed_at": _local_hm(signed.get(project.id))})
     return rows
+
+
+def _local_hm(moment) -> str | None:
+    return moment.astimezone(calendar.SHANGHAI).strftime("%H:%M") if moment is not None else None
 
 
 @bp.route("/signin", methods=["GET", "POST"])
@@ -140,4 +154,6 @@ def attendance():
     if request.args.get("kind") in ("clock_in", "clock_out"):
         form.kind.data = request.args["kind"]
     form.site_token.data = ""
-    return render_template("worker/attendance.html", form=form)
+    month = worker_records.month_of(request.args.get("month"))
+    return render_template("worker/attendance.html", form=form, month=month,
+                           records=worker_records.records(person.id, month))

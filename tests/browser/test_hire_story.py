@@ -98,7 +98,7 @@ def test_register_verify_hire_consent_and_register_employment(world, new_page, s
     hr_page.locator("label", has_text="建筑工人").click()
     hr_page.locator("[name='job_type']").select_option("010")
     hr_page.locator("[name='contract_start']").fill("2026-12-01")
-    hr_page.locator("[name='wage_standard_fen']").fill("3000000")
+    hr_page.locator("[name='wage_standard']").fill("30000")  # 元, stored as fen
     shoot(hr_page, "hr-employment-registration")
     hr_page.get_by_role("button", name="提交").click()
     expect(hr_page.get_by_role("alert").first).to_contain_text("聘用成功")

@@ -29,10 +29,10 @@ def test_task_page_shows_the_diagram_and_the_worker_gets_the_message(deploy, par
 
     desk = new_page()
     log_in_as(desk, parties["hr"])
-    expect(desk.get_by_test_id("inbox-link")).to_contain_text("待办事项")
+    expect(desk.get_by_test_id("inbox-link")).to_contain_text("消息通知")
     expect(desk.get_by_test_id("inbox-count")).to_contain_text("1")
     desk.get_by_test_id("inbox-link").click()
-    expect(desk.locator("h1")).to_have_text("待办事项")
+    expect(desk.locator("h1")).to_have_text("消息通知")
     row = desk.locator(f"tr[data-task-id='{approve.id}']")
     expect(row).to_contain_text("人事审批")
     expect(row).to_contain_text("聘用审批（带流程图）")

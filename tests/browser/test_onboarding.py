@@ -61,7 +61,9 @@ def test_sign_up_enterprise_and_first_project(world, new_page, shoot):
     expect(phone).to_have_url(path_is("/"))
     expect(phone.locator("h1")).to_have_text(f"您好，{LEGAL_REP['name']}")
     expect(phone.get_by_role("alert")).to_contain_text("注册成功")
-    expect(phone.get_by_text("您尚未在任何企业任职")).to_be_visible()
+    # A new person's home is the worker's: registration is the first step.
+    expect(phone.get_by_role("heading", name="第一步：个人信息登记")).to_be_visible()
+    expect(phone.get_by_test_id("registration-status")).to_have_text("未登记")
     shoot(phone, "home-after-signup")
 
     # Logs out through the collapsed navbar menu, then logs in again.

@@ -66,8 +66,12 @@ def test_worker_signs_in_inside_the_range_and_is_held_back_outside(world, new_pa
     shoot(inside, "worker-signed-in")
     assert read(select(SignIn.person_id, SignIn.method, SignIn.distance_m)) == [(worker.id, "worker_scan", 100)]
 
+    # Held back outside the range: another worker of the project, not signed in today
+    # (the first one's page now says 今日已签到 wherever they are).
+    other = employee(world, site.sub.enterprise, name="李建华")
+    confirmed(site.project, other)
     far = phone_at(new_page, *geo.offset_point(lng, lat, east_m=2000))
-    log_in_as(far, worker.user)
+    log_in_as(far, other.user)
     far.goto("/me/signin")
     status = far.get_by_test_id("location-status")
     expect(status).to_contain_text("您不在项目签到范围内")
@@ -78,7 +82,7 @@ def test_worker_signs_in_inside_the_range_and_is_held_back_outside(world, new_pa
 
     # Location refused: the page says location is required and the button stays grey.
     blind = new_page(phone=True)
-    log_in_as(blind, worker.user)
+    log_in_as(blind, other.user)
     blind.goto("/me/signin")
     expect(blind.get_by_test_id("location-status")).to_contain_text("签到需要打开手机定位")
     expect(blind.get_by_test_id("signin-button")).to_be_disabled()
@@ -144,12 +148,13 @@ def test_gc_pm_enters_a_worker_by_the_manual_field_then_exits_them(world, new_pa
     shoot(desk, "scanner")
     desk.get_by_label("手动输入建设码").fill(code_of(worker))
     desk.get_by_test_id("scan-submit").click()
-    expect(desk.get_by_role("alert").first).to_have_text(f"{worker.name}已成功进入{site.project.name}")
-    expect(desk.get_by_role("button", name="再次扫码")).to_be_visible()
+    onsite.confirm_entry(desk, site.project, shoot, "entry")
+    expect(desk.get_by_test_id("entry-success")).to_have_text(f"{worker.name}已成功进入{site.project.name}")
+    expect(desk.get_by_role("link", name="再次扫码")).to_be_visible()
     shoot(desk, "entered")
     assert read(select(Allocation.status).where(Allocation.person_id == worker.id)) == [("on_site",)]
 
-    desk.get_by_text("返回项目人员").click()
+    desk.get_by_role("link", name=site.project.name).click()  # the breadcrumb back to the project's people
     expect(desk).to_have_url(path_is(f"/projects/{site.project.id}/site/"))
     onsite.exit_from_roster(Actor(desk, site.gc.pm.username, site.gc.pm.name), site.project, worker.name, shoot)
     shoot(desk, "exited")
@@ -275,7 +280,8 @@ def test_the_camera_decodes_the_worker_code_and_enters_the_worker(world, camera_
     log_in_as(page, site.gc.pm)
     page.goto(f"/projects/{site.project.id}/site/scan")
     page.get_by_role("button", name="扫一扫").click()
-    expect(page.get_by_role("alert").first).to_have_text(f"{worker.name}已成功进入{site.project.name}")
+    onsite.confirm_entry(page, site.project)
+    expect(page.get_by_test_id("entry-success")).to_have_text(f"{worker.name}已成功进入{site.project.name}")
     shoot(page, "entered-by-camera")
     context.close()
     assert read(select(Allocation.status).where(Allocation.person_id == worker.id)) == [("on_site",)]

@@ -72,6 +72,7 @@ def test_gc_pm_drafts_the_legal_rep_reviews_the_pm_summarizes_and_both_sign(app,
     expect(pm.get_by_role("alert").first).to_contain_text(batch_no)
     expect(pm.get_by_test_id("batch-status")).to_have_text("编制中")
 
+    pm.get_by_test_id("tab-drafts").click()  # 【工资支付表编制】
     pm.get_by_test_id("new-draft").click()
     form = pm.get_by_test_id("draft-form")
     expect(form).to_be_visible()

@@ -51,7 +51,7 @@ def test_inbox_lists_only_my_tasks_with_counts_per_process(client, deploy, parti
 
     log_in(client, parties["hr"])
     html = client.get("/inbox/").get_data(as_text=True)
-    assert "待办事项" in html
+    assert "消息通知" in html and "待办事项" not in html  # the enterprise side's word (manual 000)
     assert listed_ids(html) == {t.id for t in mine} and theirs.id not in listed_ids(html)
     assert pill_counts(html) == {"approval_timeout": 2, "simple_approval": 1}
     assert "审批（24小时超时）" in html and "简单审批" in html  # process names, not keys
@@ -134,7 +134,12 @@ def test_task_page_renders_the_approval_form(client, deploy, parties):
     log_in(client, parties["hr"])
     html = client.get(f"/inbox/{row.id}").get_data(as_text=True)
     assert "<h1 class=\"h4 mb-0\">审批</h1>" in html and row.subject_text in html
-    assert "审批（24小时超时）" in html and "企业编号" in html
+    assert "审批（24小时超时）" in html
+    # The subject in words: the enterprise by name, the person by name with a masked ID number.
+    rows = re.findall(r'<dt class="col-4">([^<]+)</dt><dd class="col-8" data-testid="subject-row">([^<]+)</dd>', html)
+    person = parties["person_user"].person
+    assert ("企业", parties["enterprise"].name) in rows and ("人员", person.name) in [(k, v.split("（")[0]) for k, v in rows]
+    assert "企业编号" not in html and "人员编号" not in html
     assert re.search(r'type="radio" class="btn-check" name="decision" id="decision-agree" value="agree"', html)
     assert 'value="reject"' in html and ">同意</label>" in html and ">不同意</label>" in html
     assert '<textarea' in html and 'name="comment"' in html

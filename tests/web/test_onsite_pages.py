@@ -86,20 +86,50 @@ def test_the_scanner_opens_for_gc_site_staff_and_officers_only(app, s, world):
     assert gc_pm.get("/projects/999999/site/scan").status_code == 404
 
 
-def test_manual_entry_enters_the_worker_then_clocks_in(app, s):
+def enter(browser, s, person):
+    """【扫一扫】 (purpose 确认进场) → 确认进场项目 →【确认进场】; returns the last page."""
+    screen = post(browser, url(s, "scan"), {"purpose": "entry", "token": code_of(person)})
+    token = re.search(r'name="token" value="([^"]+)"', text(screen)).group(1)
+    return post(browser, url(s, "entry/"), {"token": token, "purpose": "entry"}, page=url(s, "scan"))
+
+
+def test_manual_entry_confirms_the_project_then_enters_then_clocks_in(app, s):
     worker = s.sub.workers[0]
     confirmed(s.project, worker)
     pm = signed_in(app, s.gc.pm)
-    page = post(pm, url(s, "scan"), {"purpose": "entry", "token": code_of(worker)})
-    assert f"{worker.name}已成功进入{s.project.name}" in alerts(text(page))
-    assert "再次扫码" in text(page)
-    assert re.search(r'id="purpose-entry" value="entry" autocomplete="off"\s+checked', text(page))
+    screen = text(post(pm, url(s, "scan"), {"purpose": "entry", "token": code_of(worker)}))
+    assert "确认进场项目" in screen and worker.name in screen and s.project.name in screen
+    assert s.sub.enterprise.name in screen and "建筑工人" in screen and ">确认进场</button>" in screen
+    assert worker.id_number not in screen and worker.id_number[-4:] in screen  # masked
+    assert status_of(worker) == "confirmed"  # nothing happens before 【确认进场】
+    done = enter(pm, s, worker)
+    assert "进场成功" in text(done) and f"{worker.name}已成功进入{s.project.name}" in text(done)
+    assert "返回首页" in text(done) and "再次扫码" in text(done)
     assert status_of(worker) == "on_site"
-    again = post(pm, url(s, "scan"), {"purpose": "entry", "token": code_of(worker)})
-    assert f"{worker.name}已在{s.project.name}场内，无需重复进场" in alerts(text(again))
-    punched = post(pm, url(s, "scan"), {"purpose": "clock_in", "token": code_of(worker)})
+    again = text(post(pm, url(s, "scan"), {"purpose": "entry", "token": code_of(worker)}))
+    assert f"{worker.name}已在{s.project.name}场内" in again and "上班打卡" in again and "下班打卡" in again
+    assert ">确认进场</button>" not in again
+    token = re.search(r'name="token" value="([^"]+)"', again).group(1)
+    punched = post(pm, url(s, "scan"), {"purpose": "clock_in", "token": token})
     assert f"{worker.name}上班打卡成功" in alerts(text(punched))
     assert db.session.scalar(select(Attendance.kind).where(Attendance.person_id == worker.id)) == "clock_in"
+
+
+def test_the_entry_screens_are_the_gc_site_staffs_only(app, s, world):
+    worker = s.gc.workers[0]
+    confirmed(s.project, worker)
+    sub_pm = signed_in(app, s.sub.pm)
+    html = text(sub_pm.get(url(s)))
+    refused = sub_pm.post(url(s, "entry/"), data={"token": code_of(worker), "purpose": "entry",
+                                                  "csrf_token": csrf_from(html)})
+    assert refused.status_code == 403 and status_of(worker) == "confirmed"
+    pm = signed_in(app, s.gc.pm)
+    enter(pm, s, worker)
+    allocation_id = db.session.scalar(select(Allocation.id).where(Allocation.person_id == worker.id))
+    assert pm.get(url(s, f"entry/{allocation_id}/done")).status_code == 200
+    assert sub_pm.get(url(s, f"entry/{allocation_id}/done")).status_code == 403
+    assert signed_in(app, world.hr_admin(world.enterprise())).get(url(s, f"entry/{allocation_id}/done")).status_code == 404
+    assert pm.get(url(s, "entry/99999999/done")).status_code == 404
 
 
 def test_refused_codes_say_why(app, s):
@@ -183,7 +213,7 @@ def test_gc_staff_exit_people_from_the_roster_with_each_result(app, s):
     assert "确定为所勾选的人员办理退场吗" in html and on_site.id_number not in html  # a dialog; masked numbers
     page = post(pm, url(s, "exits"), {"person_ids": [on_site.id, confirmed_only.id, s.gc.workers[2].id]}, page=url(s))
     messages = alerts(text(page))
-    assert f"已退场：{on_site.name}、{confirmed_only.name}" in messages
+    assert f"退场成功：{on_site.name}、{confirmed_only.name}" in messages
     assert f"{s.gc.workers[2].name}：该人员不在本项目中" in messages
     assert status_of(on_site) == status_of(confirmed_only) == "exited"
     assert "请选择人员" in alerts(text(post(pm, url(s, "exits"), {}, page=url(s))))
@@ -262,7 +292,7 @@ def test_daily_lists_with_tabs_csv_and_scope(app, s, world):
     empty = text(pm.get(url(s, "records")))
     assert 'data-testid="empty"' in empty and "进场记录" in empty and "考勤记录" in empty
     for person in (gc_worker, sub_worker):
-        post(pm, url(s, "scan"), {"purpose": "entry", "token": code_of(person)})
+        enter(pm, s, person)
     html = text(pm.get(url(s, "records")))
     assert gc_worker.name in html and sub_worker.name in html and gc_worker.id_number not in html
     assert gc_worker.id_number[:4] + "*" * 10 + gc_worker.id_number[-4:] in html

@@ -132,7 +132,9 @@ def test_admin_sees_audit_log_others_do_not(client, world):
     world.enterprise(name="审计测试公司")
     log_in(client, admin)
     html = client.get("/admin/audit?action=enterprise.create").get_data(as_text=True)
-    assert "enterprise.create" in html
+    # The action and the record in words (issue 19 item 8), not `enterprise.create` / `enterprise #3`.
+    assert '<td data-testid="audit-action" title="enterprise.create">新建企业</td>' in html
+    assert '<td data-testid="audit-record">企业 审计测试公司</td>' in html
     empty = client.get("/admin/audit?action=nothing.like.this").get_data(as_text=True)
     assert "没有符合条件的审计记录" in empty
     other_client = client.application.test_client()

@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from app import create_app
 from app.extensions import db
-from app.models import Employment, ProcessInstance, Registration
+from app.models import Allocation, Employment, ProcessInstance, Registration
 from app.web.security_headers import BPMN_JS_STYLE_ATTRIBUTES
 from app.workflow import definitions
 from tests.conftest import IsolatedClient, base_config
@@ -27,7 +27,7 @@ ROLES = ("newcomer", "worker", "hr", "sub_hr", "legal_rep", "sub_legal_rep", "gc
          "signin_officer", "datacenter", "analyst", "admin")
 # GET routes that answer with something other than a page when all goes well
 NOT_PAGES = {"static", "monitor.diagram", "inbox.diagram", "modeler.download", "datacenter.image",
-             "payroll_batches.summary_pdf", "onsite.records_csv", "worker_site.code_json"}
+             "payroll_batches.summary_pdf", "onsite.records_csv", "worker_site.code_json", "favicon"}
 PROCESSES = Path(__file__).resolve().parents[2] / "processes"
 
 
@@ -86,10 +86,29 @@ def universe(app, world):
         "instance_id": u.ids["hire_instance"], "definition_id": hire.definition_id,
         "process_key": "resignation", "key": "resignation", "version": 1,
         "rid": registration.id, "side": "front", "filename": "app.css", "year": 2027,
+        "allocation_id": db.session.scalar(select(Allocation.id).where(  # 进场成功 of someone on site
+            Allocation.project_id == u.ids["project"], Allocation.status == "on_site").limit(1)),
     }
     u.query = {"modeler.compare": {"a": 1, "b": 2}, "worker.new_registration": {"agree_notice": "y"},
-               "separation.employer.new_dismissal": {"person_ids": u.ids["gc_worker"]}}
+               "separation.employer.new_dismissal": {"person_ids": u.ids["gc_worker"]},
+               "enterprise.hire_registration.fill": {"identity": "worker", "e": _consented(world, u)}}
     return u
+
+
+def _consented(world, u) -> int:
+    """An employment of the GC awaiting 聘用登记 (the person agreed), for its fields page."""
+    from app.models import Enterprise, HumanTask
+    from app.services import employment
+    from app.workflow import runtime
+    from tests.support.people import verified_person
+    person = verified_person(world, "标头待登记人员")
+    hire = employment.request_hire(u.users["hr"], db.session.get(Enterprise, u.ids["gc"]), person.name,
+                                   person.id_number)
+    db.session.commit()
+    consent = db.session.scalar(select(HumanTask).where(HumanTask.instance_id == hire.process_instance_id,
+                                                        HumanTask.status == "open"))
+    runtime.complete(consent, person.user, {"decision": "agree"})
+    return hire.id
 
 
 def get_routes(app) -> list:

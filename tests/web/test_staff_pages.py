@@ -105,16 +105,16 @@ def test_consent_in_the_inbox_then_registration_from_the_employment_page(client,
     registration = open_task(employment, "employment_registration")
     assert "待聘用登记" in detail and f'href="/inbox/{registration.id}"' in detail and "聘用登记" in detail
     form = client.get(f"/inbox/{registration.id}").get_data(as_text=True)
-    assert "建筑工人" in form and "管理人员" in form and "010 砌筑工" in form and "100分=1元" in form
-    assert 'data-fen-preview="wage_standard_fen"' in form  # the amount is read back in 元 as it is typed
-    assert "聘用记录编号" in form and "employment_id" not in form  # the subject's ids are named in words
+    assert "建筑工人" in form and "管理人员" in form and "010 砌筑工" in form and "工资标准（元）" in form
+    assert 'data-fen-preview="wage_standard"' in form  # the amount is read back grouped as it is typed
+    assert "聘用关系" in form and "聘用记录编号" not in form and "employment_id" not in form  # words, not ids
     refused = submit(client, f"/inbox/{registration.id}", {"identity": "manager", "job_type": "010",
                                                             "contract_start": "2026-12-01",
-                                                            "wage_standard_fen": "3000000"})
+                                                            "wage_standard": "30000"})
     assert refused.status_code == 200 and "管理人员的工种应为" in refused.get_data(as_text=True)
     done = submit(client, f"/inbox/{registration.id}", {"identity": "worker", "job_type": "020",
                                                          "contract_start": "2026-12-01",
-                                                         "wage_standard_fen": "3000050"})
+                                                         "wage_standard": "30000.50"})
     assert done.status_code == 302
     detail = client.get(staff_url(firm, str(employment.id))).get_data(as_text=True)
     assert "聘用成功" in detail and "在职" in detail and "020 钢筋工" in detail and "30,000.50" in detail

@@ -94,8 +94,8 @@ def register_employment(actor: Actor, enterprise, person_name: str, *, identity:
     page.locator("label", has_text=identity).click()
     page.locator("[name='job_type']").select_option(job_type)
     page.locator("[name='contract_start']").fill(contract_start)
-    page.locator("[name='wage_standard_fen']").fill(str(wage_fen))
-    # the amount in 分 is read back in 元 beside the input before it is submitted
+    page.locator("[name='wage_standard']").fill(f"{wage_fen // 100}.{wage_fen % 100:02d}")  # typed in 元
+    # the amount is read back grouped beside the input before it is submitted
     expect(page.get_by_test_id("fen-preview")).to_have_text(f"当前填写：{wage_fen // 100:,}.{wage_fen % 100:02d} 元")
     shoot(page, "hr-employment-registration")
     page.get_by_role("button", name="提交").click()

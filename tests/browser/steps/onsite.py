@@ -29,9 +29,25 @@ def scan(actor: Actor, project, token: str, purpose: str, expected: str, shoot, 
     expect(page.get_by_label(purpose)).to_be_checked()
     page.get_by_label("手动输入建设码").fill(token)
     page.get_by_test_id("scan-submit").click()
-    expect(flash(page)).to_have_text(expected)
-    expect(page.get_by_role("button", name="再次扫码")).to_be_visible()
+    if purpose == "确认进场":  # manual 000: 确认进场项目 →【确认进场】→ 进场成功
+        confirm_entry(page, project, shoot, shot)
+        expect(page.get_by_test_id("entry-success")).to_have_text(expected)
+        expect(page.get_by_role("link", name="再次扫码")).to_be_visible()
+        expect(page.get_by_role("link", name="返回首页")).to_be_visible()
+    else:
+        expect(flash(page)).to_have_text(expected)
+        expect(page.get_by_role("button", name="再次扫码")).to_be_visible()
     shoot(page, shot)
+
+
+def confirm_entry(page, project, shoot=None, shot: str | None = None) -> None:
+    """确认进场项目 shows who and where; 【确认进场】 enters."""
+    expect(page.get_by_role("heading", name="确认进场项目")).to_be_visible()
+    expect(page.get_by_test_id("entry-project")).to_have_text(project.name)
+    if shoot:
+        shoot(page, f"{shot}-confirm")
+    page.get_by_role("button", name="确认进场").click()
+    expect(page.get_by_role("heading", name="进场成功")).to_be_visible()
 
 
 def set_signin_point(actor: Actor, project, lng: float, lat: float, shoot) -> None:
@@ -94,8 +110,9 @@ def exit_from_roster(actor: Actor, project, person_name: str, shoot) -> None:
     dialog = page.get_by_role("dialog")
     expect(dialog).to_contain_text("确定为所勾选的人员办理退场吗？")
     expect(dialog).to_contain_text("已勾选1人")
+    expect(dialog.get_by_test_id("exit-names")).to_have_text(person_name)
     shoot(page, "gc-pm-exit-dialog")
     dialog.get_by_role("button", name="确认退场").click()
-    expect(flash(page)).to_have_text(f"已退场：{person_name}")
+    expect(flash(page)).to_have_text(f"退场成功：{person_name}")
     expect(page.locator("li[data-allocation-id]", has_text=person_name)).to_have_count(0)  # off the roster
     shoot(page, "gc-pm-exited")

@@ -50,10 +50,11 @@ def new_batch(actor: Actor, project, pay_month: str, shoot) -> str:
 
 def draft_and_submit(actor: Actor, project, person_name: str, days: int, gross: str, deductions: str,
                      net: str, shoot) -> None:
-    """【新增编制】 →【确认】 → the days counted from the sign-ins → 应发 / 扣款 →【保存】→
-    【提交审核】→【确认提交】."""
+    """【工资支付表编制】 →【新增编制】 →【确认】 → the days counted from the sign-ins → 应发 / 扣款 →
+    【保存】→【提交审核】→【确认提交】."""
     open_payroll(actor, project)
     page = actor.page
+    page.get_by_test_id("tab-drafts").click()
     page.get_by_test_id("new-draft").click()
     form = page.get_by_test_id("draft-form")
     expect(form).to_be_visible()
@@ -87,10 +88,13 @@ def review_from_inbox(actor: Actor, task_name: str, shoot, shot: str) -> None:
 
 
 def review_on_draft_page(actor: Actor, project, shoot) -> None:
-    """The GC PM opens the table from 工资支付编制 and reviews it there: 同意 →【确认】."""
+    """The GC PM opens the table from 【工资支付表审核】 →【查看详情】→【编制详情】 and reviews it
+    there: 同意 →【确认】."""
     open_payroll(actor, project)
     page = actor.page
-    page.get_by_test_id("draft-link").click()
+    page.get_by_test_id("tab-review").click()
+    page.get_by_test_id("details").first.click()
+    page.get_by_test_id("batch-drafts").first.get_by_test_id("draft-link").click()
     expect(page.get_by_test_id("draft-status")).to_have_text("待施工总包审核")
     review = page.get_by_test_id("review")
     review.locator("label[for='decision-agree']").click()

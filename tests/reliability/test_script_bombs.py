@@ -8,6 +8,7 @@ import http.client
 import json
 import os
 import signal
+import statistics
 import threading
 import time
 from pathlib import Path
@@ -31,8 +32,10 @@ BOMBS = {
     "runaway: a million full scans": "big = [0] * 1000000\nfor i in range(1000000):\n    big.count(1)",
 }
 BOUND = MAX_SECONDS + 10  # the sandbox's limit, and room for a slow machine
-ANSWER_WITHIN = 5.0  # seconds for any other request meanwhile (2 cores shared with the child and the
-# other test worker): far less than the 30 s a bomb would hold a worker
+# Other requests meanwhile: typically answered at once, and none held anywhere near the 30 s a
+# bomb would hold a worker (2 cores shared with the child and the other test worker can
+# still starve one answer for a few seconds).
+TYPICAL_ANSWER, NEVER_HELD = 1.0, 10.0
 WITH_BOMB_AT_START = RESIGNATION.replace(
     '<bpmn:sequenceFlow id="flow_to_agree" sourceRef="start" targetRef="enterprise_agree" />',
     '<bpmn:sequenceFlow id="flow_to_bomb" sourceRef="start" targetRef="bomb" />\n'
@@ -92,19 +95,23 @@ def server(app, tmp_path, client):
 
 def while_answering(server, work):
     """Runs `work()` in a thread; meanwhile the server keeps answering other requests.
-    Returns (work's result, seconds it took, slowest other answer)."""
+    Returns (work's result, seconds it took, the other answers' times)."""
     outcome, started = {}, time.monotonic()
     thread = threading.Thread(target=lambda: outcome.update(result=work()))
     thread.start()
-    slowest = 0.0
+    answers = []
     while thread.is_alive():
         asked = time.monotonic()
         status, _ = server.request("GET", "/api/v1/openapi.json")
         assert status == 200
-        slowest = max(slowest, time.monotonic() - asked)
+        answers.append(time.monotonic() - asked)
         time.sleep(0.1)
     thread.join()
-    return outcome["result"], time.monotonic() - started, slowest
+    return outcome["result"], time.monotonic() - started, answers
+
+
+def kept_answering(answers: list[float]) -> bool:
+    return bool(answers) and statistics.median(answers) < TYPICAL_ANSWER and max(answers) < NEVER_HELD
 
 
 def test_bombs_in_a_deployed_version_stop_and_the_server_answers(app, world, server):
@@ -118,10 +125,10 @@ def test_bombs_in_a_deployed_version_stop_and_the_server_answers(app, world, ser
         db.session.commit()
         before = server.resident_kb()
         tok = server.token(person.user)
-        (status, body), took, slowest = while_answering(
+        (status, body), took, answers = while_answering(
             server, lambda: server.request("POST", "/api/v1/me/resignation", tok, {"reason": "回老家"}))
         assert status == 503, (name, body)
-        assert took < BOUND and slowest < ANSWER_WITHIN, (name, took, slowest)
+        assert took < BOUND and kept_answering(answers), (name, took, answers)
         assert server.resident_kb() - before < 64 * 1024, name  # the worker did not keep what the bomb built
         db.session.expire_all()
         assert db.session.scalar(select(Employment.status).where(Employment.person_id == person.id)) == "active"
@@ -135,10 +142,10 @@ def test_bombs_in_a_diagram_being_deployed_stop_in_its_child(app, world, server)
     for name, script in BOMBS.items():
         diagram = SCRIPTED.format(script=script).encode()
         before = server.resident_kb()
-        (status, body), took, slowest = while_answering(server, lambda: server.request(
+        (status, body), took, answers = while_answering(server, lambda: server.request(
             "POST", "/api/v1/process-definitions", tok, diagram, content_type="application/xml"))
         assert status == 422 and "note_agreement" in body["errors"], (name, body)
-        assert took < isolation.WALL_SECONDS + 5 and slowest < ANSWER_WITHIN, (name, took, slowest)
+        assert took < isolation.WALL_SECONDS + 5 and kept_answering(answers), (name, took, answers)
         assert server.resident_kb() - before < 64 * 1024, name
     db.session.expire_all()
     assert db.session.scalar(select(ProcessDefinition.version).where(ProcessDefinition.key == "resignation")

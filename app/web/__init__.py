@@ -31,8 +31,9 @@ def register_blueprints(app):
     app.register_blueprint(monitor.bp)
     from app.web import modeler  # the analysts' BPMN modeler
     app.register_blueprint(modeler.bp)
-    from app.web import identities  # 选择身份
+    from app.web import identities, menu_shortcuts  # 选择身份; 聘用登记 and 项目人员接收 from the menu
     app.register_blueprint(identities.bp)
+    app.register_blueprint(menu_shortcuts.bp)
 
     @app.template_filter("local_time")
     def local_time(value, fmt="%Y-%m-%d %H:%M"):

@@ -14,7 +14,8 @@ from app.extensions import db
 from app.models import Allocation, Employment
 from app.models.allocation import OPEN_ALLOCATION
 from app.models.employment import OPEN_STATUSES
-from app.services.roles import (ADMIN, ANALYST, DATACENTER, ENTERPRISE_ROLES, PROJECT_ROLES, SIGNIN_OFFICER)
+from app.services.roles import (ADMIN, ANALYST, DATACENTER, ENTERPRISE_ROLES, PROJECT_MANAGER, PROJECT_ROLES,
+                              SIGNIN_OFFICER, SITE_OPERATOR)
 
 HIRE_PENDING = ("pending_consent", "pending_registration")  # a hire the person must answer
 
@@ -42,11 +43,14 @@ WORKER = (
 # 企业端 (manual 000 企业聘用管理; 004 从业人员实名制管理, 工资支付编制).
 ENTERPRISE = (
     Entry(_l("企业聘用管理"), "enterprise.index", "enterprise-link"),
-    # 聘用登记 goes here.
     Entry(_l("项目人员管理"), "projects.index", "projects-link"),
-    # 项目人员接收 goes here.
     # 工资支付编制 is per project: 项目人员管理 → the project → 工资支付编制.
 )
+
+# Manual 000 聘用登记, for those who hire (the legal representative, HR).
+HIRING = (Entry(_l("聘用登记"), "shortcuts.hire_registration", "hire-registration-link"),)
+# Manual 004 从业人员实名制管理 → 建筑工人实名制管理 → 项目人员接收, for a unit's PM or site operator.
+RECEIVING = (Entry(_l("项目人员接收"), "shortcuts.project_acceptance", "project-acceptance-link"),)
 
 # Manual 004 §6: the GC enterprise's 【工资支付表推送银行】 across all its projects.
 ENTERPRISE_PAYROLL = (Entry(_l("工资支付表推送银行"), "enterprise_payroll.bank_push", "bank-push-link"),)
@@ -94,7 +98,9 @@ def entries_for(user) -> list[Entry]:
     elif held & set(PROJECT_ROLES) - {SIGNIN_OFFICER}:
         sections.append(PROJECT)
     if held & set(ENTERPRISE_ROLES):
-        sections.append(ENTERPRISE_PAYROLL)
+        sections += [HIRING, ENTERPRISE_PAYROLL]
+    if held & {PROJECT_MANAGER, SITE_OPERATOR}:
+        sections.append(RECEIVING)
     if SIGNIN_OFFICER in held:
         sections.append(OFFICER)
     if DATACENTER in held:

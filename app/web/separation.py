@@ -26,7 +26,7 @@ from app.services.idcard import mask_id_number
 
 from app.web.helpers import paginate, require, show_domain_error, visible_or_404, trade_name
 from app.web import worker_home
-from app.web.staff import IDENTITY_LABELS, STATUS_BADGES, STATUS_LABELS
+from app.web.employment_labels import IDENTITY_LABELS, STATUS_BADGES, STATUS_LABELS
 from app.workflow import inbox, runtime, timer_periods
 from app.workflow.errors import TaskConflict, WorkflowFailure
 

@@ -10,19 +10,11 @@ from app.models import Employment, Enterprise
 from app.services import employment as employment_service
 from app.services.errors import DomainError
 from app.services.idcard import mask_id_number
-
+from app.web.employment_labels import IDENTITY_LABELS, STATUS_BADGES, STATUS_LABELS
 from app.web.helpers import paginate, require, visible_or_404, trade_name
 
 bp = Blueprint("staff", __name__, url_prefix="/enterprises/<int:eid>/staff")
 
-STATUS_LABELS = {
-    "pending_consent": _l("待本人确认"), "pending_registration": _l("待聘用登记"), "active": _l("在职"),
-    "resigning": _l("离职中"), "dismissing": _l("解聘中"), "ended": _l("已离职"), "declined": _l("已拒绝"),
-    "expired": _l("已过期"), "withdrawn": _l("已撤回"),
-}
-STATUS_BADGES = {"pending_consent": "text-bg-warning", "pending_registration": "text-bg-info",
-                 "active": "text-bg-success", "resigning": "text-bg-secondary", "dismissing": "text-bg-secondary"}
-IDENTITY_LABELS = {"worker": _l("建筑工人"), "manager": _l("管理人员")}
 EVENT_LABELS = {
     "started": _l("发起聘用申请"), "timer_fired": _l("确认期限已到，聘用申请过期"), "completed": _l("流程结束"),
     "claimed": _l("认领待办"), "unclaimed": _l("取消认领"), "error": _l("流程处理出错"),

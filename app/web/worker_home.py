@@ -13,7 +13,7 @@ from app.services import notices
 from app.services.idcard import mask_id_number
 
 from app.web.helpers import trade_name
-from app.web.staff import STATUS_BADGES, STATUS_LABELS
+from app.web.employment_labels import STATUS_BADGES, STATUS_LABELS
 
 # The worker's words for an allocation (DOMAIN §3–4): awaiting either level, confirmed, entered.
 ALLOCATION_LABELS = {"pending_level1": _l("待确认"), "pending_gc": _l("待确认"), "confirmed": _l("已确认"),

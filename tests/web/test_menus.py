@@ -42,7 +42,7 @@ def test_a_newcomer_without_employment_still_reaches_registration(app, world):
 
 def test_staff_see_staff_items_only(app, s, world):
     hr = nav_labels(app, s.gc.hr)
-    assert hr == ["首页", "企业聘用管理", "项目人员管理", "工资支付表推送银行"]  # manual 004's 企业端
+    assert hr == ["首页", "企业聘用管理", "项目人员管理", "聘用登记", "工资支付表推送银行"]  # manuals 000, 004
     pm = nav_labels(app, s.gc.pm)  # a 管理人员 employed and designated PM: staff, not a worker
     assert "项目人员管理" in pm and not set(pm) & set(WORKER_ITEMS)
     admin = nav_labels(app, world.admin())
@@ -91,3 +91,20 @@ def test_identities_list_only_ones_own_grants(app, s, world):
     roles.grant(s.gc.hr, roles.ANALYST)
     db.session.commit()
     assert 'data-testid="identity-analyst"' in hr.get("/me/identities").get_data(as_text=True)
+
+
+def test_the_menus_hire_registration_and_acceptance_lead_to_the_users_own_enterprise_and_project(app, s, world):
+    hr = app.test_client()
+    log_in(hr, s.gc.hr)
+    answer = hr.get("/hire-registration")
+    assert answer.status_code == 302
+    assert answer.headers["Location"].endswith(f"/enterprises/{s.gc.enterprise.id}/hire-registration/")
+    pm = app.test_client()
+    log_in(pm, s.sub.pm)
+    assert "项目人员接收" in nav_labels(app, s.sub.pm)
+    answer = pm.get("/project-acceptance")
+    assert answer.status_code == 302 and answer.headers["Location"].endswith(f"/projects/{s.project.id}/site/receive/")
+    stranger = app.test_client()
+    log_in(stranger, world.user("no_roles"))  # no enterprise, no project: the lists, which show nothing of others
+    assert stranger.get("/hire-registration").headers["Location"].endswith("/enterprises/")
+    assert stranger.get("/project-acceptance").headers["Location"].endswith("/projects/")

@@ -27,7 +27,8 @@ ROLES = ("newcomer", "worker", "hr", "sub_hr", "legal_rep", "sub_legal_rep", "gc
          "signin_officer", "datacenter", "analyst", "admin")
 # GET routes that answer with something other than a page when all goes well
 NOT_PAGES = {"static", "monitor.diagram", "inbox.diagram", "modeler.download", "datacenter.image",
-             "payroll_batches.summary_pdf", "onsite.records_csv", "worker_site.code_json", "favicon"}
+             "payroll_batches.summary_pdf", "onsite.records_csv", "worker_site.code_json", "favicon",
+             "shortcuts.hire_registration", "shortcuts.project_acceptance"}  # redirects, not pages
 PROCESSES = Path(__file__).resolve().parents[2] / "processes"
 
 

@@ -48,9 +48,9 @@ ENTERPRISE = (
 )
 
 # Manual 000 聘用登记, for those who hire (the legal representative, HR).
-HIRING = (Entry(_l("聘用登记"), "shortcuts.hire_registration", "hire-registration-link"),)
+HIRING = (Entry(_l("聘用登记"), "shortcuts.hire_registration", "menu-hire-registration"),)
 # Manual 004 从业人员实名制管理 → 建筑工人实名制管理 → 项目人员接收, for a unit's PM or site operator.
-RECEIVING = (Entry(_l("项目人员接收"), "shortcuts.project_acceptance", "project-acceptance-link"),)
+RECEIVING = (Entry(_l("项目人员接收"), "shortcuts.project_acceptance", "menu-project-acceptance"),)
 
 # Manual 004 §6: the GC enterprise's 【工资支付表推送银行】 across all its projects.
 ENTERPRISE_PAYROLL = (Entry(_l("工资支付表推送银行"), "enterprise_payroll.bank_push", "bank-push-link"),)

@@ -10,7 +10,7 @@ bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
 @bp.errorhandler(ApiProblem)
 def _api_problem(error: ApiProblem):
-    return problem_response(error.status, error.detail, error.errors, error.headers)
+    return problem_response(error.status, error.detail, error.errors, error.headers, error.extra)
 
 
 @bp.errorhandler(DomainError)

@@ -23,17 +23,21 @@ TITLES = {
 class ApiProblem(Exception):
     """Raised anywhere inside an API view to answer with a problem."""
 
-    def __init__(self, status: int, detail: str, errors: dict | None = None, headers: dict | None = None):
+    def __init__(self, status: int, detail: str, errors: dict | None = None, headers: dict | None = None,
+                 extra: dict | None = None):
         super().__init__(detail)
         self.status, self.detail, self.errors, self.headers = status, detail, errors, headers or {}
+        self.extra = extra or {}  # further members of the problem (RFC 9457 §3.2), e.g. a deploy's `problems`
 
 
-def problem_response(status: int, detail: str, errors: dict | None = None, headers: dict | None = None):
+def problem_response(status: int, detail: str, errors: dict | None = None, headers: dict | None = None,
+                     extra: dict | None = None):
     body = {
         "type": "about:blank",
         "title": gettext(TITLES.get(status, UNKNOWN)),
         "status": status,
         "detail": detail,
+        **(extra or {}),
     }
     if errors:
         body["errors"] = errors

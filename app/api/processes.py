@@ -141,14 +141,18 @@ def deploy_definition():
         xml = xml_text.decode(request.get_data())  # in the encoding its declaration names
     except xml_text.XmlEncodingError as error:
         message = gettext(error.message, **error.params)
-        raise ApiProblem(422, message, errors={"bpmn": message}) from None
+        raise ApiProblem(422, message, errors={"bpmn": message},
+                         extra={"problems": [{"element_id": None, "line": None, "message": message}]}) from None
     key = parsing.process_key(xml)
     changes = rule_periods.changes(key, xml) if key else []
     try:
-        definition, created = isolation.deploy(xml, "deploy", actor=g.api_user)
+        definition, created, diagram_warnings = isolation.deploy(xml, "deploy", actor=g.api_user)
     except definitions.DefinitionError as error:
-        raise ApiProblem(422, gettext("流程图校验未通过：%(detail)s", detail=str(error.problems[0])),
-                         errors=_problems_by_element(error.problems)) from None
+        refused = parsing.errors(error.problems)
+        raise ApiProblem(422, gettext("流程图校验未通过：%(detail)s", detail=_said(refused[0])),
+                         errors=_problems_by_element(refused),
+                         extra={"problems": [p.as_json() for p in refused],
+                                "warnings": [_said(p) for p in parsing.warnings(error.problems)]}) from None
     if not created:
         db.session.commit()
         return {"key": definition.key, "version": definition.version}, 200
@@ -156,7 +160,7 @@ def deploy_definition():
     # rule change first): the change is deployed, named in the answer and audited.
     warnings = [gettext(rule_periods.RULE_CHANGED, rule=gettext(c.rule.label), timer=c.rule.timer_id,
                         old=timer_periods.describe_expression(c.old), new=timer_periods.describe_expression(c.new))
-                for c in changes]
+                for c in changes] + [_said(p) for p in diagram_warnings]
     audit.record(g.api_user, "process.deploy", "process_definition", definition.id,
                  key=definition.key, version=definition.version,
                  **({"rule_changes": [{"timer": c.rule.timer_id, "old": c.old, "new": c.new} for c in changes]}
@@ -198,9 +202,15 @@ def migrate_instance(instance_id):
     return {"id": instance.id, "status": instance.status, "version": verdict.target.version}
 
 
+def _said(problem) -> str:
+    """A problem in one line of text: where (line), then what."""
+    return gettext("第 %(line)d 行：%(message)s", line=problem.line, message=problem.message) if problem.line \
+        else problem.message
+
+
 def _problems_by_element(problems) -> dict[str, str]:
     """`errors` keyed by element id; several problems at one element are all kept, one per line."""
     errors: dict[str, list[str]] = {}
     for p in problems:
-        errors.setdefault(p.element_id or "bpmn", []).append(f"line {p.line}: {p.message}" if p.line else p.message)
+        errors.setdefault(p.element_id or "bpmn", []).append(_said(p))
     return {element: "\n".join(messages) for element, messages in errors.items()}

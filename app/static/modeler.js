@@ -3,7 +3,10 @@
  * a timer's duration, a lane's role — through bpmn-js commands (so Ctrl+Z undoes them)
  * and never by hand-written XML. 【校验】 and 【发布】 post the diagram to the server and mark
  * each problem on the canvas. A publish that changes a waiting period DOMAIN.md names as a
- * rule is answered with warnings; the dialog lists them and publishes only once ticked.
+ * rule is answered with warnings; the dialog lists them and publishes only once ticked;
+ * so is one that puts a different process under the key. bpmnlint's recommended rules
+ * mark problems live as the analyst draws (bpmn-js-bpmnlint, vendored with its config).
+ * 【新建】【导入】【下载】 and the fit that keeps the palette clear are in modeler-file.js.
  * The bpmn.io watermark stays visible: the licence requires it. */
 (function () {
   "use strict";
@@ -16,17 +19,16 @@
   var SPIFF = "spiffworkflow:";
   var statusBox = root.querySelector("[data-status]");
   var panel = root.querySelector("[data-panel]");
-  var problemsList = root.querySelector("[data-problems]");
-  var problemsEmpty = root.querySelector("[data-problems-empty]");
-  var modeler, modeling, moddle, registry, canvas, overlays, selection;
+  var modeler, modeling, moddle, registry, canvas;
   var current = null;      // the element the panel shows
   var dirty = false;       // changed since opened or published
   var xmlSource = root.querySelector("[data-xml-source]");  // the XML view, for keyboards
   var xmlEdited = false;   // the XML view holds the newest edit: send it, not the canvas
-  var marked = [];         // element ids marked with a problem
-  var ruleBox = document.querySelector("[data-rule-warnings]");  // in the publish dialog
-  var ruleConfirm = ruleBox && ruleBox.querySelector("[data-rule-confirm]");
-  var publishConfirm = root.querySelector("[data-action='confirm-publish']");
+  var problems;           // the problem list and its marks (modeler-problems.js)
+  var publishDialog = document.getElementById("publish-confirm");
+  var confirmations = window.ModelerPublishDialog(publishDialog);
+  var labelOffer = null;   // {elementId, old, new}: a timer's name that still says the old duration
+  var LINT_TEXT = JSON.parse(document.getElementById("modeler-lint-text").textContent);
 
   function fill(text, values) {
     return text.replace(/\{(\w+)\}/g, function (_, name) { return values[name]; });
@@ -96,6 +98,24 @@
     property = moddle.create(SPIFF + "Property", { name: "formKey", value: value });
     property.$parent = props;
     modeling.updateModdleProperties(element, props, { values: props.get("values").concat([property]) });
+  }
+
+  /* 【不使用表单】: the formKey property goes, and its properties element if left empty. */
+  function clearFormKey(element) {
+    var bo = element.businessObject;
+    var property = formKeyOf(bo);
+    if (!property) {
+      return;
+    }
+    var props = extension(bo, SPIFF + "Properties");
+    var rest = props.get("values").filter(function (value) { return value !== property; });
+    if (rest.length) {
+      modeling.updateModdleProperties(element, props, { values: rest });
+      return;
+    }
+    var container = bo.extensionElements;
+    modeling.updateModdleProperties(element, container, {
+      values: container.get("values").filter(function (value) { return value !== props; }) });
   }
 
   function setHandler(element, value) {
@@ -226,6 +246,32 @@
       panel.querySelector("[data-timer-computed]").classList.toggle("d-none", plain !== null || !expression);
       panel.querySelector("[data-field='timer-expression']").textContent = expression || "";
     }
+    showLabelOffer(timer ? bo : null);
+  }
+
+  /* 【更新名称】/【保留】 under the timer, while the name still says the old duration. */
+  function showLabelOffer(bo) {
+    var box = panel.querySelector("[data-label-offer]");
+    var open = !!(bo && labelOffer && labelOffer.elementId === current.id &&
+                  (bo.name || "").indexOf(labelOffer.old) >= 0);
+    box.classList.toggle("d-none", !open);
+    if (open) {
+      box.querySelector("[data-label-offer-question]").textContent =
+        fill(TEXT.labelOffer, { old: labelOffer.old, new: labelOffer.new });
+    }
+  }
+
+  function answerLabelOffer(event) {
+    var answer = event.target.getAttribute("data-label-offer-answer");
+    if (!answer || !current || !labelOffer) {
+      return;
+    }
+    var offer = labelOffer;
+    labelOffer = null;
+    if (answer === "update") {
+      modeling.updateLabel(current, (current.businessObject.name || "").replace(offer.old, offer.new));
+    }
+    showPanel(current);
   }
 
   function onPanelChange(event) {
@@ -238,116 +284,18 @@
       modeling.updateLabel(current, value.trim() || null);
     } else if (prop === "lane-role") {
       modeling.updateProperties(current, { name: value });
-    } else if (prop === "form-key" && value) {
-      setFormKey(current, value);
+    } else if (prop === "form-key") {
+      (value ? setFormKey : clearFormKey)(current, value);
     } else if (prop === "handler" && value) {
       setHandler(current, value);
     } else if (prop === "timer" && value.trim()) {
+      var timer = timerOf(current.businessObject);
+      var before = plainDuration(timer.timeDuration ? timer.timeDuration.body : "");
       setTimer(current, value);
+      var offer = window.TimerLabel.offer(current.businessObject.name || "", before, value.trim().toUpperCase());
+      labelOffer = offer ? { elementId: current.id, old: offer.old, new: offer.new } : null;
     }
     showPanel(current);
-  }
-
-  /* ---- problems on the canvas ---- */
-
-  function shapeFor(id) {
-    return id ? registry.get(id) : null;
-  }
-
-  function clearMarks() {
-    marked.forEach(function (id) {
-      canvas.removeMarker(id, "modeler-problem");
-    });
-    overlays.remove({ type: "modeler-problem" });
-    marked = [];
-    problemsList.innerHTML = "";
-  }
-
-  function markProblems(problems) {
-    clearMarks();
-    problemsEmpty.textContent = TEXT.noProblems;
-    problemsEmpty.classList.toggle("d-none", problems.length > 0);
-    problems.forEach(function (problem) {
-      var shape = shapeFor(problem.element_id);
-      var item = document.createElement("li");
-      item.className = "list-group-item list-group-item-danger";
-      item.setAttribute("data-problem", problem.element_id || "");
-      var where = document.createElement("strong");
-      where.textContent = (problem.element_id || TEXT.wholeDiagram) + (problem.line ? " · " + fill(TEXT.line, { line: problem.line }) : "") + "：";
-      item.appendChild(where);
-      item.appendChild(document.createTextNode(problem.message));
-      problemsList.appendChild(item);
-      if (!shape) {
-        return;
-      }
-      canvas.addMarker(shape.id, "modeler-problem");
-      marked.push(shape.id);
-      var badge = document.createElement("div");
-      badge.className = "modeler-problem-badge";
-      badge.textContent = "!";
-      badge.title = problem.message;
-      badge.setAttribute("data-problem-marker", shape.id);
-      overlays.add(shape.id, "modeler-problem", { position: { top: -10, right: 10 }, html: badge });
-      item.classList.add("list-group-item-action");
-      item.style.cursor = "pointer";
-      item.addEventListener("click", function () {
-        selection.select(shape);
-        canvas.scrollToElement(shape);
-      });
-    });
-  }
-
-  /* Warnings (a changed rule period) under the problems; a click shows the timer. */
-  function listWarnings(warnings) {
-    problemsEmpty.classList.toggle("d-none", warnings.length > 0 || problemsList.children.length > 0);
-    warnings.forEach(function (warning) {
-      var item = document.createElement("li");
-      item.className = "list-group-item list-group-item-warning list-group-item-action";
-      item.setAttribute("data-warning", warning.element_id || "");
-      item.textContent = warning.message;
-      var shape = shapeFor(warning.element_id);
-      if (shape) {
-        item.style.cursor = "pointer";
-        item.addEventListener("click", function () {
-          selection.select(shape);
-          canvas.scrollToElement(shape);
-        });
-      }
-      problemsList.appendChild(item);
-    });
-  }
-
-  /* The publish dialog: the rule changes the server named, and the tick they need. A
-   * changed diagram forgets them: a confirmation is for the change it was given for. */
-  function showRuleChanges(warnings) {
-    if (!ruleBox) {
-      return;
-    }
-    var list = ruleBox.querySelector("[data-rule-warning-list]");
-    list.innerHTML = "";
-    warnings.forEach(function (warning) {
-      var item = document.createElement("li");
-      item.textContent = warning.message;
-      list.appendChild(item);
-    });
-    ruleBox.classList.toggle("d-none", !warnings.length);
-    ruleConfirm.checked = false;
-    publishConfirm.disabled = warnings.length > 0;
-  }
-
-  /* Content the modeler could not read would be lost on saving: say so before publishing. */
-  function showImportWarnings(warnings) {
-    if (!warnings.length) {
-      return;
-    }
-    status("warning", fill(TEXT.importWarnings, { count: warnings.length }));
-    problemsEmpty.classList.add("d-none");
-    warnings.forEach(function (warning) {
-      var item = document.createElement("li");
-      item.className = "list-group-item list-group-item-warning";
-      item.textContent = String(warning.message || warning).split("\n")[0];
-      problemsList.appendChild(item);
-    });
   }
 
   /* ---- talking to the server ---- */
@@ -376,15 +324,19 @@
     buttons(false);
     status("secondary", TEXT.validating);
     post(root.getAttribute("data-validate-url")).then(function (reply) {
-      markProblems(reply.body.problems);
+      var found = reply.body.problems || [];
+      var refusals = found.filter(function (p) { return p.severity !== "warning"; }).length;
+      problems.mark(found);
       var warnings = reply.body.warnings || [];
-      listWarnings(warnings);
+      problems.listWarnings(warnings);
       if (reply.body.ok && warnings.length) {
         status("warning", TEXT.validRuleChange);
+      } else if (reply.body.ok && found.length) {  // allowed by BPMN, worth a look
+        status("warning", fill(TEXT.validWithWarnings, { count: found.length }));
       } else if (reply.body.ok) {
         status("success", TEXT.valid);
       } else {
-        status("danger", fill(TEXT.problems, { count: reply.body.problems.length }));
+        status("danger", fill(TEXT.problems, { count: refusals }));
       }
     }).catch(failed).then(function () { buttons(true); });
   }
@@ -398,7 +350,7 @@
       var body = reply.body;
       box.innerHTML = "";
       if (body.problems && body.problems.length) {
-        markProblems(body.problems);
+        problems.mark(body.problems);
         status("danger", fill(TEXT.problems, { count: body.problems.length }));
         return;
       }
@@ -418,7 +370,7 @@
         box.appendChild(item);
       });
       sectionBox.classList.remove("d-none");
-      markProblems(body.results.filter(function (r) { return !r.passed; }).map(function (r) {
+      problems.mark(body.results.filter(function (r) { return !r.passed; }).map(function (r) {
         return { element_id: r.element_id, line: null, message: r.name + (r.message ? "：" + r.message : "") };
       }));
       status(passed === body.results.length ? "success" : "danger",
@@ -427,20 +379,25 @@
   }
 
   function publish() {
-    var dialog = window.bootstrap.Modal.getOrCreateInstance(document.getElementById("publish-confirm"));
-    var confirmed = ruleConfirm && ruleConfirm.checked && !ruleBox.classList.contains("d-none");
+    var dialog = window.bootstrap.Modal.getOrCreateInstance(publishDialog);
     dialog.hide();
     buttons(false);
     status("secondary", TEXT.publishing);
-    post(root.getAttribute("data-deploy-url") + (confirmed ? "?confirm=rule-change" : "")).then(function (reply) {
-      markProblems(reply.body.problems || []);
-      if (reply.status === 409 && reply.body.warnings) {
-        listWarnings(reply.body.warnings);
-        showRuleChanges(reply.body.warnings);
+    post(root.getAttribute("data-deploy-url") + confirmations.query()).then(function (reply) {
+      problems.mark(reply.body.problems || []);
+      if (reply.status === 409) {  // confirmations still to give; those given stay ticked
+        var needed = reply.body.confirmations || {};
+        if (needed["rule-change"]) {
+          problems.listWarnings(reply.body.warnings || []);
+          confirmations.showRuleChanges(reply.body.warnings || []);
+        }
+        if (needed["replace-process"]) {
+          confirmations.showReplace(needed["replace-process"]);
+        }
         status("warning", reply.body.message);
         dialog.show();
       } else if (reply.body.ok) {
-        showRuleChanges([]);
+        confirmations.forget();
         if (xmlEdited) {  // the canvas shows what was published
           modeler.importXML(xmlSource.value).then(function () { labelLanes(); xmlEdited = false; dirty = false; });
         }
@@ -456,25 +413,136 @@
 
   /* ---- start ---- */
 
+  /* bpmn-js's translate service, so bpmnlint's messages show in the page's language. */
+  function translate(template, replacements) {
+    var text = LINT_TEXT[template] || template;
+    return text.replace(/\{([^}]+)\}/g, function (whole, name) {
+      return replacements && name in replacements ? replacements[name] : whole;
+    });
+  }
+
+  function lintOptions() {  // none if the bpmnlint bundle did not load: the editor still works
+    var lint = window.BpmnLint;
+    return lint ? { modules: [lint.module], linting: { bpmnlint: lint.config, active: true } }
+      : { modules: [], linting: undefined };
+  }
+
+  /* ---- 【新建】【导入】【下载】 ---- */
+
+  /* The canvas shows `xml`; what it showed before comes back if bpmn-js cannot draw it. */
+  function openDiagram(xml) {
+    return modeler.saveXML().then(function (previous) {
+      return modeler.importXML(xml).catch(function (error) {
+        return modeler.importXML(previous.xml).then(function () { throw error; });
+      });
+    }).then(function (result) {
+      problems.clear();
+      confirmations.forget();
+      labelOffer = null;
+      showPanel(null);
+      opened(result);
+      xmlEdited = false;
+      xmlSource.value = xml;
+      dirty = true;  // not published yet
+      return result;
+    });
+  }
+
+  /* A lone process named otherwise (bpmn.io's "Process_1") is renamed to this page's key
+   * and made executable: publishing here deploys under the key, and asks first if the
+   * process is a different one. Answers the status message. */
+  function adoptProcess(fileName) {
+    var key = root.getAttribute("data-key");
+    var process = canvas.getRootElement();
+    var processes = registry.filter(function (e) { return e.type === "bpmn:Process"; });
+    var ids = window.ModelerFile.executableProcessIds(xmlSource.value);
+    if (ids.indexOf(key) >= 0) {
+      return fill(TEXT.imported, { file: fileName });
+    }
+    if (process.type === "bpmn:Process" && processes.length === 1 &&
+        modeler.getDefinitions().get("rootElements").filter(function (r) { return r.$type === "bpmn:Process"; }).length === 1) {
+      var found = process.id;
+      modeling.updateProperties(process, { id: key, isExecutable: true });
+      return fill(TEXT.importedRenamed, { file: fileName, found: found, key: key });
+    }
+    return fill(TEXT.importedOtherKey, { file: fileName, key: key });
+  }
+
+  function importFile(file) {
+    if (!file || (dirty && !window.confirm(TEXT.importConfirm))) {
+      return;
+    }
+    buttons(false);
+    status("secondary", TEXT.importing);
+    window.ModelerFile.read(file, root.getAttribute("data-import-url"), root.getAttribute("data-csrf"))
+      .then(function (xml) {
+        return openDiagram(xml).then(function (result) {
+          var message = adoptProcess(file.name);
+          if (!(result.warnings || []).length) {
+            status("info", message);
+          }
+        }, function () {
+          status("danger", fill(TEXT.importFailed, { file: file.name, reason: TEXT.importUnreadable }));
+        });
+      }, function (error) {
+        var reason = /^\d+$/.test(error.message) ? TEXT.refused : error.message;
+        status("danger", fill(TEXT.importFailed, { file: file.name, reason: reason }));
+      }).then(function () { buttons(true); });
+  }
+
+  function newDiagram() {
+    if (!window.confirm(TEXT.newConfirm)) {
+      return;
+    }
+    var key = root.getAttribute("data-key");
+    openDiagram(window.ModelerFile.blank(key, root.getAttribute("data-process-name"), TEXT.startEvent))
+      .then(function () { status("info", fill(TEXT.newDiagram, { key: key })); });
+  }
+
+  function downloadDiagram() {
+    var source = xmlEdited ? Promise.resolve({ xml: xmlSource.value }) : modeler.saveXML({ format: true });
+    source.then(function (result) {
+      window.ModelerFile.download(result.xml, root.getAttribute("data-key") + ".bpmn");
+    });
+  }
+
+  /* After any diagram is opened: fitted clear of the palette, lanes named, and what
+   * bpmn-js could not read listed. */
+  function opened(result) {
+    window.ModelerFile.fitClearOfControls(canvas);
+    labelLanes();
+    var warnings = result.warnings || [];
+    if (warnings.length) {  // content bpmn-js could not read would be lost on saving
+      status("warning", fill(TEXT.importWarnings, { count: warnings.length }));
+      problems.listImportWarnings(warnings);
+    }
+  }
+
   function start(descriptor) {
+    var lint = lintOptions();
     modeler = new window.BpmnJS({
       container: root.querySelector("[data-canvas]"),
-      moddleExtensions: { spiffworkflow: descriptor }
+      moddleExtensions: { spiffworkflow: descriptor },
+      additionalModules: lint.modules.concat([{ translate: ["value", translate] }]),
+      linting: lint.linting
     });
     modeling = modeler.get("modeling");
     moddle = modeler.get("moddle");
     registry = modeler.get("elementRegistry");
     canvas = modeler.get("canvas");
-    overlays = modeler.get("overlays");
-    selection = modeler.get("selection");
+    problems = window.ModelerProblems(modeler, {
+      list: root.querySelector("[data-problems]"), empty: root.querySelector("[data-problems-empty]"), text: TEXT });
     modeler.on("selection.changed", function (event) {
       showPanel(event.newSelection.length === 1 ? event.newSelection[0] : null);
     });
-    modeler.on("commandStack.changed", function () {
+    modeler.on("commandStack.changed", function (event) {
+      if (event.trigger === "clear") {  // a diagram was opened, not edited
+        return;
+      }
       window.setTimeout(labelLanes, 0);  // after bpmn-js has drawn the changed elements
       dirty = true;
       xmlEdited = false;  // the canvas now holds the newest edit
-      showRuleChanges([]);
+      confirmations.forget();
       if (current && registry.get(current.id)) {
         showPanel(current);
       }
@@ -487,9 +555,7 @@
     }).then(function (xml) {
       return modeler.importXML(xml);
     }).then(function (result) {
-      canvas.zoom("fit-viewport", "auto");
-      labelLanes();
-      showImportWarnings(result.warnings || []);
+      opened(result);
       buttons(true);
       root.setAttribute("data-ready", "true");
     });
@@ -511,8 +577,18 @@
   xmlSource.addEventListener("input", function () {
     xmlEdited = true;
     dirty = true;
-    showRuleChanges([]);
+    confirmations.forget();
   });
+
+  panel.addEventListener("click", answerLabelOffer);
+  var fileInput = root.querySelector("[data-import-file]");
+  root.querySelector("[data-action='import']").addEventListener("click", function () { fileInput.click(); });
+  fileInput.addEventListener("change", function () {
+    importFile(fileInput.files[0]);
+    fileInput.value = "";  // the same file may be picked again after fixing it
+  });
+  root.querySelector("[data-action='new']").addEventListener("click", newDiagram);
+  root.querySelector("[data-action='download']").addEventListener("click", downloadDiagram);
 
   var validateButton = root.querySelector("[data-action='validate']");
   if (validateButton) {  // an administrator only looks: no checking or running
@@ -522,12 +598,9 @@
   var publishButton = root.querySelector("[data-action='publish']");
   if (publishButton) {
     publishButton.addEventListener("click", function () {
-      window.bootstrap.Modal.getOrCreateInstance(document.getElementById("publish-confirm")).show();
+      window.bootstrap.Modal.getOrCreateInstance(publishDialog).show();
     });
-    publishConfirm.addEventListener("click", publish);
-    if (ruleConfirm) {
-      ruleConfirm.addEventListener("change", function () { publishConfirm.disabled = !ruleConfirm.checked; });
-    }
+    publishDialog.querySelector("[data-action='confirm-publish']").addEventListener("click", publish);
   }
   window.addEventListener("beforeunload", function (event) {
     if (dirty) {

@@ -16,6 +16,7 @@ from app.services import audit, rule_periods
 from app.services.access import may
 from app.services.i18n import N_
 from app.web.helpers import paginate, require
+from app.web import bpmn_file, modeler_lint_text, modeler_replace
 from app.web.modeler_problems import problems_json, rule_warnings_json
 from app.workflow import definitions, diagram_diff, isolation
 from app.workflow.registry import REGISTRY
@@ -133,7 +134,8 @@ def edit(key: str):
                   for k, lane in sorted(REGISTRY.lanes.items())],
     }
     return render_template("modeler/edit.html", key=key, definition=definition, latest=_latest(key),
-                           choices=choices, may_deploy=may(current_user, DEPLOY))
+                           choices=choices, may_deploy=may(current_user, DEPLOY),
+                           lint_text=modeler_lint_text.messages())
 
 
 def _refuse(message: str):
@@ -163,9 +165,10 @@ def validate(key: str):
     require(DEPLOY)
     _latest(key)
     xml = _posted_xml()
-    problems = isolation.validate(xml.decode("utf-8"), f"{key}.bpmn")
-    warnings = [] if problems else rule_warnings_json(rule_periods.changes(key, xml.decode("utf-8")))
-    return jsonify(ok=not problems, problems=problems_json(problems, xml), warnings=warnings)
+    problems = isolation.validate(xml.decode("utf-8"), f"{key}.bpmn")  # errors, then warnings
+    refused = any(p.severity == "error" for p in problems)
+    warnings = [] if refused else rule_warnings_json(rule_periods.changes(key, xml.decode("utf-8")))
+    return jsonify(ok=not refused, problems=problems_json(problems, xml), warnings=warnings)
 
 
 @bp.route("/<key>/test-cases", methods=["POST"])
@@ -183,19 +186,34 @@ def test_cases(key: str):
         for r in results])
 
 
+@bp.route("/<key>/import", methods=["POST"])
+@login_required
+def import_file(key: str):
+    """【导入】: a .bpmn file from the analyst's disk, read in the encoding its XML
+    declaration names (Latin-1, UTF-16, GB18030 …) and answered as UTF-8 text for the
+    canvas to open. Nothing is stored: the analyst checks and publishes as usual."""
+    require(VIEW)
+    _latest(key)
+    xml = bpmn_file.read(request.get_data())
+    return jsonify(ok=True, xml=xml)
+
+
 @bp.route("/<key>/deploy", methods=["POST"])
 @login_required
 def deploy(key: str):
-    """A new version, as the API deploys it: validated, audited, one transaction. A
-    change to a waiting period DOMAIN.md names as a rule is published only with
-    ?confirm=rule-change (the publish dialog's tick); without it the answer is 409 with
-    the warnings, and nothing is deployed."""
+    """A new version, as the API deploys it: validated, audited, one transaction. Two
+    changes are published only once the publish dialog's ticks confirm them, each by a
+    ?confirm= of its own (both may be needed at once): a waiting period DOMAIN.md names
+    as a rule (rule-change), and a structurally different process under this key
+    (replace-process). Without them the answer is 409 naming what to confirm, and
+    nothing is deployed."""
     require(DEPLOY)
-    _latest(key)
+    previous = _latest(key)
+    previous_xml = previous.bpmn_xml
     xml = _posted_xml()
     changes = rule_periods.changes(key, xml.decode("utf-8"))
     try:
-        definition, created = isolation.deploy(xml.decode("utf-8"), "modeler", actor=current_user)
+        definition, created, diagram_warnings = isolation.deploy(xml.decode("utf-8"), "modeler", actor=current_user)
     except definitions.DefinitionError as error:
         db.session.rollback()
         return jsonify(ok=False, problems=problems_json(error.problems, xml)), 422
@@ -203,16 +221,34 @@ def deploy(key: str):
         db.session.rollback()
         return jsonify(ok=False, problems=[{"element_id": definition.key, "line": None, "detail": "",
                                             "message": gettext("流程标识须保持为 %(key)s", key=key)}]), 422
-    if created and changes and request.args.get("confirm") != rule_periods.CONFIRM_RULE_CHANGE:
+    needed = _confirmations_needed(key, previous, previous_xml, xml, changes) if created else {}
+    unconfirmed = {name: message for name, message in needed.items()
+                   if name not in request.args.getlist("confirm")}
+    if unconfirmed:
         db.session.rollback()
-        return jsonify(ok=False, confirm=rule_periods.CONFIRM_RULE_CHANGE, warnings=rule_warnings_json(changes),
-                       problems=[], message=gettext(rule_periods.NOT_CONFIRMED)), 409
+        return jsonify(ok=False, confirm=next(iter(unconfirmed)), confirmations=unconfirmed, problems=[],
+                       warnings=rule_warnings_json(changes) if rule_periods.CONFIRM_RULE_CHANGE in unconfirmed
+                       else [], message=" ".join(unconfirmed.values())), 409
     if created:
         audit.record(current_user, "process.deploy", "process_definition", definition.id,
                      key=definition.key, version=definition.version,
                      **({"rule_changes": [{"timer": c.rule.timer_id, "old": c.old, "new": c.new} for c in changes]}
-                        if changes else {}))
+                        if changes else {}),
+                     **({"replaced_process": True} if modeler_replace.CONFIRM_REPLACE_PROCESS in needed else {}))
     db.session.commit()
     return jsonify(ok=True, created=created, version=definition.version,
+                   problems=problems_json(diagram_warnings, xml),
                    message=gettext("已发布为第 %(version)d 版。", version=definition.version) if created
                    else gettext("内容与第 %(version)d 版相同，未发布新版本。", version=definition.version))
+
+
+def _confirmations_needed(key, previous, previous_xml, xml, changes) -> dict[str, str]:
+    """What the publish dialog's ticks must confirm (?confirm=a&confirm=b): name → message."""
+    needed = {}
+    shared, total = modeler_replace.shared_nodes(previous_xml, xml)
+    if modeler_replace.replaces(shared, total):
+        needed[modeler_replace.CONFIRM_REPLACE_PROCESS] = gettext(
+            modeler_replace.REPLACES_PROCESS, key=key, version=previous.version, shared=shared, total=total)
+    if changes:
+        needed[rule_periods.CONFIRM_RULE_CHANGE] = gettext(rule_periods.NOT_CONFIRMED)
+    return needed

@@ -21,7 +21,8 @@ from pathlib import Path
 from flask_babel import get_locale, gettext
 
 from app.workflow import definitions
-from app.workflow.parsing import DefinitionError, Problem, process_key
+from app.workflow.parsing import DefinitionError, Problem, errors, process_key
+from app.workflow.script_names import form_fields
 from app.workflow.registry import REGISTRY
 from app.workflow.testcases import CaseFileError, CaseResult, cases_for, cases_path
 
@@ -46,7 +47,8 @@ class Overrun(Exception):
 
 
 def _registry() -> dict:
-    return {"handlers": sorted(REGISTRY.handlers), "forms": sorted(REGISTRY.forms), "lanes": sorted(REGISTRY.lanes),
+    return {"handlers": sorted(REGISTRY.handlers), "lanes": sorted(REGISTRY.lanes),
+            "forms": {name: sorted(form_fields(form)) for name, form in REGISTRY.forms.items()},
             "helpers": {name: f"{f.__module__}:{f.__qualname__}" for name, f in REGISTRY.helpers.items()}}
 
 
@@ -99,7 +101,7 @@ def _overrun_problem(overrun: Overrun, file_name: str) -> Problem:
 
 
 def _problems(rows) -> list[Problem]:
-    return [Problem(r["file"], r["element_id"], r["line"], r["message"]) for r in rows]
+    return [Problem(r["file"], r["element_id"], r["line"], r["message"], r.get("severity", "error")) for r in rows]
 
 
 def _cases_of(key: str | None, file_name: str) -> list[dict]:
@@ -111,9 +113,13 @@ def _cases_of(key: str | None, file_name: str) -> list[dict]:
 
 
 def validate(xml: str, file_name: str) -> list[Problem]:
-    """The problems deploy would refuse, checked in a child process."""
+    """The diagram's problems, checked in a child process: errors (deploy refuses them)
+    and warnings."""
     try:
-        return _problems(_run({"job": "validate", "xml": xml, "file_name": file_name})["problems"])
+        cases = _cases_of(process_key(xml), file_name)
+        return _problems(_run({"job": "validate", "xml": xml, "file_name": file_name, "cases": cases})["problems"])
+    except DefinitionError as error:
+        return error.problems
     except Overrun as overrun:
         return [_overrun_problem(overrun, file_name)]
 
@@ -131,18 +137,20 @@ def run_cases(xml: str, key: str) -> tuple[list[Problem], list[CaseResult]]:
         name = overrun.case if overrun.case is not None else gettext("流程图校验")
         return [], [CaseResult(name, False, _overrun_problem(overrun, file_name).message, None, [])]
     if "problems" in reply:
-        return _problems(reply["problems"]), []
+        return errors(_problems(reply["problems"])), []
     return [], [CaseResult(r["name"], r["passed"], r["message"], r["element_id"], r["path"]) for r in reply["results"]]
 
 
 def deploy(xml: str, source: str, actor=None):
     """A diagram from a request: checked, and its cases run, in a child process; then
-    stored as definitions.deploy stores it. Raises DefinitionError."""
+    stored as definitions.deploy stores it. (definition, created, warnings); raises
+    DefinitionError."""
     try:
         cases = _cases_of(process_key(xml), source)
         problems = _problems(_run({"job": "check", "xml": xml, "file_name": source, "cases": cases})["problems"])
     except Overrun as overrun:
         problems = [_overrun_problem(overrun, source)]
-    if problems:
+    if errors(problems):
         raise DefinitionError(problems)
-    return definitions.deploy(xml, source, actor=actor)
+    definition, created = definitions.deploy(xml, source, actor=actor)
+    return definition, created, problems

@@ -50,7 +50,7 @@ def install_registry(names: dict) -> None:
         module, _, attribute = path.partition(":")
         helpers[name] = getattr(importlib.import_module(module), attribute)
     install(handlers={n: _never_called for n in names.get("handlers", [])},
-            forms={n: object for n in names.get("forms", [])},
+            forms={n: type(n, (), {"FIELD_NAMES": tuple(fields)}) for n, fields in names.get("forms", {}).items()},
             lanes={n: Lane(resolve=_nobody) for n in names.get("lanes", [])},
             helpers=helpers)
 
@@ -61,7 +61,14 @@ def emit(**line) -> None:
 
 
 def _problems(problems) -> list[dict]:
-    return [{"file": p.file, "element_id": p.element_id, "line": p.line, "message": p.message} for p in problems]
+    return [{"file": p.file, "element_id": p.element_id, "line": p.line, "message": p.message,
+             "severity": p.severity} for p in problems]
+
+
+def _start_names(cases) -> set[str]:
+    """The data the process starts with, as its cases start it (script_names reads it)."""
+    return {name for case in cases or [] if isinstance(case, dict) and isinstance(case.get("start"), dict)
+            for name in case["start"]}
 
 
 def _progress(cases):
@@ -74,18 +81,18 @@ def _progress(cases):
 def check(job: dict) -> dict:
     """A deploy's gate: the diagram parses and validates, and its cases pass."""
     try:
-        parsed = parsing.parse(job["xml"], job["file_name"])
+        parsed = parsing.parse(job["xml"], job["file_name"], _start_names(job["cases"]))
     except parsing.DefinitionError as error:
         return {"problems": _problems(error.problems)}
     problems = testcases.deploy_problems(parsed, job["xml"], job["file_name"], _progress(job["cases"]))
-    return {"problems": _problems(problems)}
+    return {"problems": _problems(problems or parsed.warnings)}
 
 
 def run_cases(job: dict) -> dict:
     """The modeler's 运行用例: the problems if the diagram does not validate, else each
     case's result."""
     try:
-        parsed = parsing.parse(job["xml"], job["file_name"])
+        parsed = parsing.parse(job["xml"], job["file_name"], _start_names(job["cases"]))
     except parsing.DefinitionError as error:
         return {"problems": _problems(error.problems)}
     results = testcases.run_parsed(parsed, _progress(job["cases"]), job.get("key"))
@@ -94,7 +101,7 @@ def run_cases(job: dict) -> dict:
 
 
 def validate(job: dict) -> dict:
-    return {"problems": _problems(parsing.validate(job["xml"], job["file_name"]))}
+    return {"problems": _problems(parsing.validate(job["xml"], job["file_name"], _start_names(job.get("cases"))))}
 
 
 JOBS = {"check": check, "cases": run_cases, "validate": validate}

@@ -9,38 +9,31 @@ diagram nobody has deployed yet without any of the server's secrets.
 """
 import ast
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
+from flask_babel import gettext
 from lxml import etree
 from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser
-from SpiffWorkflow.spiff.specs.defaults import ServiceTask, UserTask
 
+from app.services.i18n import N_
+from app.workflow import diagram_checks, engine_errors, script_names
+from app.workflow.elements import describe
+from app.workflow.problems import WARNING, DefinitionError, Problem, at, drawn, errors, warnings  # noqa: F401
 from app.workflow.registry import REGISTRY
+from app.workflow.xml_text import NOT_BPMN
 from app.workflow.sandbox import SandboxViolation, check_source
 
 BPMN = "http://www.omg.org/spec/BPMN/20100524/MODEL"
 SPIFF = "http://spiffworkflow.org/bpmn/schema/1.0/core"
 NS = {"bpmn": BPMN, "spiffworkflow": SPIFF}
 
-
-@dataclass
-class Problem:
-    file: str
-    element_id: str
-    line: int | None
-    message: str
-
-    def __str__(self):
-        where = f"{self.file}:{self.line}" if self.line else self.file
-        return f"{where} [{self.element_id or '-'}] {self.message}"
-
-
-class DefinitionError(Exception):
-    def __init__(self, problems: list[Problem]):
-        super().__init__("; ".join(str(p) for p in problems))
-        self.problems = problems
+NOT_BPMN_ROOT = N_("不是BPMN XML文件：根元素是 %(root)s，BPMN 文件的根元素应为 bpmn:definitions")
+XML_SYNTAX = N_("XML 格式错误：%(reason)s")
+NO_PROCESS = N_("文件中没有流程（bpmn:process）：只有流程可以部署")
+NONE_EXECUTABLE = N_("找到 0 个可执行流程：%(count)d 个流程都是 isExecutable=false（%(ids)s），请把要部署的流程设为可执行")
+SEVERAL_EXECUTABLE = N_("找到 %(count)d 个可执行流程（%(ids)s）：一个文件只能部署一个。被调用的流程和只供阅读的泳池请设为 isExecutable=false")
 
 
 @dataclass
@@ -49,43 +42,82 @@ class Parsed:
     name: str
     spec: object
     subprocess_specs: dict
+    warnings: list[Problem] = field(default_factory=list)
 
 
-def parse(xml: bytes | str, file_name: str = "upload.bpmn") -> Parsed:
-    """Parses and fully validates one diagram; raises DefinitionError."""
-    data = xml.encode() if isinstance(xml, str) else xml
+def parse(xml: bytes | str, file_name: str = "upload.bpmn", start_names=()) -> Parsed:
+    """Parses and fully validates one diagram; raises DefinitionError with every error
+    found (and the warnings beside them). A diagram that passes carries its warnings.
+    `start_names`: the data the process starts with (its test cases' start data), which
+    its scripts may read without setting it."""
+    tree = _read(xml.encode() if isinstance(xml, str) else xml, file_name)
+    processes = tree.findall(f"{{{BPMN}}}process")
+    key = _the_executable(processes, file_name)
+    running = diagram_checks.running_processes(tree, key)
+    problems = diagram_checks.check(tree, file_name, key) + _check_expressions(running, file_name)
+    problems += _check_registered(running, tree, file_name)
+    spec = subprocess_specs = None
+    if not errors(problems):
+        try:
+            parser = SpiffBpmnParser(validator=VALIDATOR)
+            parser.add_bpmn_xml(tree, filename=file_name)
+            spec = parser.get_spec(key)
+            subprocess_specs = parser.get_subprocess_specs(key)
+        except ValidationException as error:
+            problems.append(engine_errors.problem(error, tree, file_name))
+        except Exception as error:  # the engine's parser has internal failures for odd input
+            problems.append(engine_errors.crash(error, file_name))
+    if not errors(problems):
+        problems += script_names.check(running, file_name, REGISTRY, start_names)
+    if errors(problems):
+        raise DefinitionError(sorted(errors(problems), key=_order) + sorted(warnings(problems), key=_order))
+    return Parsed(key, processes_by_id(processes)[key].get("name") or key, spec, subprocess_specs,
+                  sorted(problems, key=_order))
+
+
+def _order(problem: Problem):
+    return problem.line or 0
+
+
+def processes_by_id(processes) -> dict:
+    return {p.get("id"): p for p in processes}
+
+
+def _read(data: bytes, file_name: str):
+    """The document's tree; DefinitionError if it is not XML, or not BPMN."""
+    head = data.lstrip(b"\xef\xbb\xbf \t\r\n")[:1]
+    if head not in (b"<", b"\xff", b"\xfe", b"\0"):  # not markup (UTF-16 and UTF-32 start with a BOM or NUL)
+        raise DefinitionError([Problem(file_name, "", None, gettext(NOT_BPMN))])
     try:
         tree = _tree(data)
     except etree.XMLSyntaxError as error:
-        raise DefinitionError([Problem(file_name, "", error.lineno, f"XML syntax error: {error.msg}")]) from None
-    processes = tree.findall(f"{{{BPMN}}}process")
-    executable = _executable(processes)
-    if len(executable) != 1:
-        raise DefinitionError([Problem(file_name, "", None, "a file must hold exactly one executable process")])
-    key = executable[0].get("id")
-    cycle = _calling_itself(processes, key, file_name)
-    if cycle:
-        raise DefinitionError(cycle)
-    parser = SpiffBpmnParser(validator=VALIDATOR)
-    try:
-        parser.add_bpmn_xml(tree, filename=file_name)
-        spec = parser.get_spec(key)
-        subprocess_specs = parser.get_subprocess_specs(key)
-    except ValidationException as error:
-        line = error.line_number if isinstance(error.line_number, int) else None
-        raise DefinitionError([Problem(file_name, error.id or "", line, str(error).split("\n")[0])]) from None
-    problems = _check_expressions(tree, file_name) + _check_registered(tree, spec, subprocess_specs, file_name)
-    if problems:
-        raise DefinitionError(problems)
-    return Parsed(key, executable[0].get("name") or key, spec, subprocess_specs)
+        raise DefinitionError([Problem(file_name, "", error.lineno, gettext(XML_SYNTAX, reason=error.msg))]) from None
+    if not isinstance(tree.tag, str) or etree.QName(tree).namespace != BPMN or etree.QName(tree).localname != "definitions":
+        root = etree.QName(tree).localname if isinstance(tree.tag, str) else "-"
+        raise DefinitionError([Problem(file_name, "", tree.sourceline, gettext(NOT_BPMN_ROOT, root=root))])
+    return tree
 
 
 def _tree(data: bytes):
-    return etree.fromstring(data, etree.XMLParser(resolve_entities=False, no_network=True))
+    return etree.fromstring(data, etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False))
 
 
 def _executable(processes) -> list:
-    return [p for p in processes if p.get("isExecutable", "true").lower() == "true"]
+    return [p for p in processes if p.get("isExecutable", "true").strip().lower() == "true"]
+
+
+def _the_executable(processes, file_name) -> str:
+    """The id of the file's one executable process; DefinitionError saying what was found."""
+    executable = _executable(processes)
+    if len(executable) == 1 and executable[0].get("id"):
+        return executable[0].get("id")
+    if not processes:
+        raise DefinitionError([Problem(file_name, "", None, gettext(NO_PROCESS))])
+    shown = executable or processes
+    ids = "、".join(p.get("id") or "-" for p in shown[:5]) + ("…" if len(shown) > 5 else "")
+    message = gettext(SEVERAL_EXECUTABLE, count=len(executable), ids=ids) if executable else \
+        gettext(NONE_EXECUTABLE, count=len(processes), ids=ids)
+    raise DefinitionError([Problem(file_name, "", shown[0].sourceline, message)])
 
 
 def process_key(xml: bytes | str) -> str | None:
@@ -93,73 +125,66 @@ def process_key(xml: bytes | str) -> str | None:
     (None if there is no such one process)."""
     try:
         executable = _executable(_tree(xml.encode() if isinstance(xml, str) else xml).findall(f"{{{BPMN}}}process"))
-    except etree.XMLSyntaxError:
+    except (etree.XMLSyntaxError, ValueError):
         return None
     return executable[0].get("id") if len(executable) == 1 else None
 
 
-def _calling_itself(processes, key: str, file_name: str) -> list[Problem]:
-    """A call activity that calls its own process, directly or through others, would
-    nest subprocesses without end as it runs: refused before anything runs."""
-    calls = {p.get("id"): list(p.iter(f"{{{BPMN}}}callActivity")) for p in processes}
-    problems, path = [], [key]
-
-    def visit(process_id):
-        for activity in calls.get(process_id, []):
-            called = activity.get("calledElement")
-            if called in path:
-                chain = " → ".join([*path[path.index(called):], called])
-                problems.append(_problem(file_name, activity, f"call activity '{activity.get('id')}' calls "
-                                         f"process '{called}' again ({chain}): a process may not call itself, "
-                                         "directly or through others"))
-            elif called in calls:
-                path.append(called)
-                visit(called)
-                path.pop()
-
-    visit(key)
-    return problems
-
-
-def _owner(element):
-    """The nearest ancestor (or self) with an id: the element a problem belongs to."""
-    while element is not None and element.get("id") is None:
-        element = element.getparent()
-    return element
-
-
-def _problem(file_name, element, message) -> Problem:
-    owner = _owner(element)
-    return Problem(file_name, owner.get("id") if owner is not None else "", element.sourceline, message)
+SCRIPT_REFUSED = N_("%(element)s 的脚本或条件不安全，已拒绝：%(reason)s")
+FOREIGN_EXPRESSION = N_("%(element)s 的条件 %(source)s 是其他引擎的表达式写法（${…}）：本系统的条件用 Python 写，例如 approved == True")
+SCRIPT_SYNTAX = N_("%(element)s 的脚本或条件有语法错误：%(reason)s")
+TIMER_UNQUOTED = N_("%(element)s 的定时器时长 %(value)s 须写成带引号的表达式：\"%(value)s\"")
+TIMER_NOT_STRING = N_("%(element)s 的定时器时长须是带引号的字符串，例如 \"PT24H\"")
+TIMER_INVALID = N_("%(element)s 的定时器时长 %(value)s 不是有效的 ISO 8601 时长（例如 \"PT48H\"）")
+FORM_UNKNOWN = N_("%(element)s 的表单“%(name)s”未注册")
+LANE_UNKNOWN = N_("%(element)s 所在泳道的角色“%(name)s”未注册")
+HANDLER_UNKNOWN = N_("%(element)s 的处理程序“%(name)s”未注册")
 
 
 def _check_source(file_name, element, source, mode) -> list[Problem]:
+    owner = drawn(element)
     try:
         check_source(source, mode)
         compile(source, "<string>", mode)
     except SandboxViolation as error:
-        return [_problem(file_name, element, f"refused by the sandbox: {error.reason}")]
+        found = at(file_name, element, gettext(SCRIPT_REFUSED, element=describe(owner), reason=error.reason))
+        found.line = _script_line(element, error.line)
+        return [found]
     except SyntaxError as error:
-        return [_problem(file_name, element, f"Python syntax error: {error.msg}")]
+        if source.strip().startswith(("${", "#{")):  # Camunda's, Activiti's and Flowable's JUEL
+            return [at(file_name, element, gettext(FOREIGN_EXPRESSION, element=describe(owner),
+                                                   source=source.strip()[:80]))]
+        found = at(file_name, element, gettext(SCRIPT_SYNTAX, element=describe(owner), reason=error.msg))
+        found.line = _script_line(element, error.lineno)
+        return [found]
     return []
 
 
-def _check_expressions(tree, file_name) -> list[Problem]:
+def _script_line(element, line_in_script) -> int | None:
+    """The file's line of a script's line: the script's text starts on its element's line."""
+    if element.sourceline is None:
+        return None
+    return element.sourceline + max((line_in_script or 1) - 1, 0)
+
+
+def _check_expressions(running, file_name) -> list[Problem]:
     problems = []
-    for el in tree.iterfind(".//bpmn:script", NS):
-        problems += _check_source(file_name, el, el.text or "", "exec")
-    for tag in ("preScript", "postScript"):
-        for el in tree.iterfind(f".//spiffworkflow:{tag}", NS):
+    for process in running:
+        for el in process.iterfind(".//bpmn:script", NS):
             problems += _check_source(file_name, el, el.text or "", "exec")
-    for el in tree.iterfind(".//bpmn:conditionExpression", NS):
-        problems += _check_source(file_name, el, (el.text or "").strip(), "eval")
-    for el in tree.iterfind(".//spiffworkflow:parameter", NS):
-        problems += _check_source(file_name, el, el.get("value", ""), "eval")
-    for tag in ("timeDuration", "timeDate", "timeCycle"):
-        for el in tree.iterfind(f".//bpmn:{tag}", NS):
-            source = (el.text or "").strip()
-            found = _check_source(file_name, el, source, "eval")
-            problems += found or _check_timer(file_name, el, tag, source)
+        for tag in ("preScript", "postScript"):
+            for el in process.iterfind(f".//spiffworkflow:{tag}", NS):
+                problems += _check_source(file_name, el, el.text or "", "exec")
+        for el in process.iterfind(".//bpmn:conditionExpression", NS):
+            problems += _check_source(file_name, el, (el.text or "").strip(), "eval")
+        for el in process.iterfind(".//spiffworkflow:parameter", NS):
+            if (el.get("value") or "").strip():  # an empty one is diagram_checks' EMPTY_PARAMETER
+                problems += _check_source(file_name, el, el.get("value"), "eval")
+        for tag in ("timeDuration", "timeDate", "timeCycle"):
+            for el in process.iterfind(f".//bpmn:{tag}", NS):
+                source = (el.text or "").strip()
+                found = _check_source(file_name, el, source, "eval")
+                problems += found or _check_timer(file_name, el, tag, source)
     return problems
 
 
@@ -169,13 +194,14 @@ _ISO_LIKE = re.compile(r"P(\d+[YMWD])*(T(\d+[HMS])+)?|R\d*/.*")
 
 def _check_timer(file_name, element, tag, source) -> list[Problem]:
     """A constant timer expression must parse now, not when the timer is reached."""
+    event = describe(drawn(element))
     node = ast.parse(source, mode="eval").body
     if isinstance(node, ast.Name) and _ISO_LIKE.fullmatch(node.id):
-        return [_problem(file_name, element, f"timer expression {node.id} must be quoted: \"{node.id}\"")]
+        return [at(file_name, element, gettext(TIMER_UNQUOTED, element=event, value=node.id))]
     if not isinstance(node, ast.Constant):
         return []  # computed from task data at run time
     if not isinstance(node.value, str):
-        return [_problem(file_name, element, "a timer expression must be a quoted string such as \"PT24H\"")]
+        return [at(file_name, element, gettext(TIMER_NOT_STRING, element=event))]
     try:
         if tag == "timeDuration":
             TimerEventDefinition.parse_iso_duration(node.value)
@@ -184,41 +210,38 @@ def _check_timer(file_name, element, tag, source) -> list[Problem]:
         else:
             TimerEventDefinition.parse_iso_recurring_interval(node.value)
     except Exception:  # SpiffWorkflow raises bare Exception for bad durations
-        return [_problem(file_name, element, f"timer expression {node.value!r} is not valid ISO 8601")]
+        return [at(file_name, element, gettext(TIMER_INVALID, element=event, value=repr(node.value)))]
     return []
 
 
-def _check_registered(tree, spec, subprocess_specs, file_name) -> list[Problem]:
+def _check_registered(running, tree, file_name) -> list[Problem]:
+    """The names a diagram gives must be ones the code registered: forms, lane roles and
+    service handlers (whether they are given at all is diagram_checks')."""
+    lanes = {(ref.text or "").strip(): (lane.get("name") or "").strip()
+             for lane in tree.iterfind(".//bpmn:lane", NS) for ref in lane.iterfind("bpmn:flowNodeRef", NS)}
     problems = []
-
-    def at(bpmn_id, message):
-        found = tree.xpath("//*[@id=$id]", id=bpmn_id)
-        element = found[0] if found else tree
-        problems.append(Problem(file_name, bpmn_id, element.sourceline, message))
-
-    for process_spec in [spec, *subprocess_specs.values()]:
-        for task_spec in process_spec.task_specs.values():
-            if isinstance(task_spec, UserTask):
-                form_key = (getattr(task_spec, "extensions", {}) or {}).get("properties", {}).get("formKey")
-                if not form_key:
-                    at(task_spec.bpmn_id, "a user task needs a formKey property")
-                elif form_key not in REGISTRY.forms:
-                    at(task_spec.bpmn_id, f"form key '{form_key}' is not registered")
-                if not task_spec.lane:
-                    at(task_spec.bpmn_id, "a user task must be in a lane (the lane name is its role)")
-                elif task_spec.lane not in REGISTRY.lanes:
-                    at(task_spec.bpmn_id, f"lane role '{task_spec.lane}' is not registered")
-            elif isinstance(task_spec, ServiceTask) and task_spec.operation_name not in REGISTRY.handlers:
-                at(task_spec.bpmn_id, f"service handler '{task_spec.operation_name}' is not registered")
+    for process in running:
+        for el in process.iter(f"{{{BPMN}}}userTask"):
+            form_key = el.find("bpmn:extensionElements/spiffworkflow:properties/"
+                               "spiffworkflow:property[@name='formKey']", NS)
+            name = (form_key.get("value") or "").strip() if form_key is not None else ""
+            if name and name not in REGISTRY.forms:
+                problems.append(at(file_name, el, gettext(FORM_UNKNOWN, element=describe(el), name=name)))
+            lane = lanes.get(el.get("id"))
+            if lane is not None and lane not in REGISTRY.lanes:
+                problems.append(at(file_name, el, gettext(LANE_UNKNOWN, element=describe(el), name=lane)))
+        for el in process.iter(f"{{{BPMN}}}serviceTask"):
+            operator = el.find("bpmn:extensionElements/spiffworkflow:serviceTaskOperator", NS)
+            name = (operator.get("id") or "").strip() if operator is not None else ""
+            if name and name not in REGISTRY.handlers:
+                problems.append(at(file_name, el, gettext(HANDLER_UNKNOWN, element=describe(el), name=name)))
     return problems
 
 
-def validate(xml: bytes | str, file_name: str = "upload.bpmn") -> list[Problem]:
-    """The problems deploy would refuse, without deploying; [] when the diagram is valid."""
+def validate(xml: bytes | str, file_name: str = "upload.bpmn", start_names=()) -> list[Problem]:
+    """Every problem of the diagram, without deploying: errors (deploy refuses them) and
+    warnings; [] when there is nothing to say."""
     try:
-        parse(xml, file_name)
+        return parse(xml, file_name, start_names).warnings
     except DefinitionError as error:
         return error.problems
-    return []
-
-

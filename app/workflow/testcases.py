@@ -11,6 +11,7 @@ and deploy() refuses a diagram whose cases fail.
 import copy
 import json
 from dataclasses import dataclass, field
+import logging
 from datetime import datetime, timedelta, timezone
 
 from flask_babel import gettext
@@ -27,6 +28,7 @@ from app.workflow.serializer import deadline_of, dumps, loads, new_workflow
 from app.workflow.testcase_checks import CaseFailure, check_expectations, check_format, listing, ready_ids
 
 
+log = logging.getLogger(__name__)
 MAX_CALL_DEPTH = 20
 
 
@@ -37,6 +39,8 @@ class CaseResult:
     message: str
     element_id: str | None
     path: list[str]
+
+log = logging.getLogger(__name__)
 
 
 class CaseFileError(ValueError):
@@ -284,9 +288,18 @@ def _engine(run, step):
         element = task.task_spec.bpmn_id if task is not None else None
         if _find(error, RecursionError) is not None:  # SpiffWorkflow unfolds a loop with no way out without end
             raise CaseFailure(gettext("流程无法展开：有首尾相连、没有出口的循环（如脚本任务互相连接）"), element) from None
-        raise CaseFailure(gettext("在 %(element)s 执行出错：%(error)s", element=element or "-",
+        if element is None:  # the engine's own internals failed, not the diagram's script: logged, not shown
+            log.warning("a case stopped inside the engine", exc_info=error)
+            if not run.path:
+                raise CaseFailure(gettext("流程引擎无法启动这个流程：这种写法本系统不支持（已记录）"), None) from None
+            raise CaseFailure(gettext("流程引擎在 %(element)s 之后无法继续：这种写法本系统不支持（已记录）",
+                                      element=run.path[-1]), run.path[-1]) from None
+        raise CaseFailure(gettext("在 %(element)s 执行出错：%(error)s", element=element,
                                   error=str(error).split("\n")[0] or error.__class__.__name__), element) from None
     if run.workflow.is_completed() and not run.ended:
+        last = run.path[-1] if run.path else None
+        if last is not None and _ends_without_end_event(run.parsed, last):
+            raise CaseFailure(gettext("在 %(element)s 处结束（没有结束事件）", element=last), last)
         # SpiffWorkflow's task iterator stops at depth 1000 (a loop of ~330 rounds) and
         # then reports the workflow completed although no end event ran.
         raise CaseFailure(gettext("流程在循环约330次后被引擎静默停止，未到达结束事件：逐人或逐行的循环应放在服务处理程序中"),
@@ -300,6 +313,15 @@ def _engine(run, step):
     run.workflow = loads(state, run.parsed.spec, run.parsed.subprocess_specs)
     run.workflow.script_engine = run.engine
     run.last_task = run.workflow.get_task_from_id(run.last_task.id) if run.last_task is not None else None
+
+
+def _ends_without_end_event(parsed, bpmn_id) -> bool:
+    """The element has nowhere to go: a branch that ends where BPMN allows an implicit end."""
+    for process_spec in [parsed.spec, *parsed.subprocess_specs.values()]:
+        spec = process_spec.task_specs.get(bpmn_id)
+        if spec is not None:
+            return not spec.outputs and type(spec).__name__ != "EndEvent"
+    return False
 
 
 def _find(error, kind):

@@ -9,6 +9,7 @@ from lxml import etree
 
 from app.services.i18n import N_
 
+NOT_BPMN = N_("不是BPMN XML文件")
 UNDECLARED = N_("流程图不是 UTF-8 编码，XML 声明中也没有写明其编码。")
 UNKNOWN_ENCODING = N_("流程图声明的编码 %(encoding)s 无法识别。")
 MISMATCH = N_("流程图的内容与其声明的编码 %(encoding)s 不符。")
@@ -43,6 +44,8 @@ def decode(data: bytes) -> str:
         declared = _DECLARED_TEXT.match(text)
         if declared and _family(_codec(declared.group(2))) != _family(sniffed):
             raise XmlEncodingError(MISMATCH, encoding=declared.group(2))
+    elif data.lstrip(b" \t\r\n")[:1] != b"<":  # a picture, a PDF, plain text: not markup at all
+        raise XmlEncodingError(NOT_BPMN)
     else:
         declared = _DECLARED_BYTES.match(data)
         name = declared.group(2).decode("ascii") if declared else None

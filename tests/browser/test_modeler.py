@@ -177,7 +177,8 @@ def test_an_unknown_handler_is_marked_on_the_diagram_and_not_deployed(world, new
     problem = page.locator("[data-problems] li")
     expect(problem).to_have_count(1)
     expect(problem).to_contain_text("complete_by_person")
-    expect(problem).to_contain_text("服务任务的处理程序“send_flowers”未注册")
+    expect(problem).to_contain_text("的处理程序“send_flowers”未注册")
+    expect(problem).to_contain_text("第 ")  # every problem about an element names its line
     expect(page.locator(".djs-element.modeler-problem[data-element-id='complete_by_person']")).to_have_count(1)
     expect(page.locator("[data-problem-marker='complete_by_person']")).to_be_visible()
     shoot(page, "problem-marked")

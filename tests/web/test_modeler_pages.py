@@ -101,7 +101,7 @@ def test_validate_names_the_elements_and_deploys_nothing(client, analyst):
     body = reply.get_json()
     assert body["ok"] is False
     found = {p["element_id"]: p["message"] for p in body["problems"]}
-    assert found["complete_by_person"] == "服务任务的处理程序“send_flowers”未注册"
+    assert found["complete_by_person"] == "服务任务“本人立即离职”(complete_by_person) 的处理程序“send_flowers”未注册"
     assert "waiting_period" in found and "ISO 8601" in found["waiting_period"]  # the timer's event, as drawn
     assert all(p["line"] for p in body["problems"])
     assert versions_of("resignation") == [1]
@@ -113,7 +113,7 @@ def test_validate_refuses_a_forbidden_script(client, analyst):
     assert reply["ok"] is False
     [problem] = reply["problems"]
     assert problem["element_id"] == "note_agreement"
-    assert problem["message"].startswith("脚本或条件不安全，已拒绝")
+    assert problem["message"].startswith("脚本任务“记录”(note_agreement) 的脚本或条件不安全，已拒绝")
     assert versions_of("resignation") == [1]
 
 
@@ -179,9 +179,10 @@ def test_an_invalid_deploy_marks_the_problems_and_changes_nothing(client, analys
     bad = RESIGNATION.replace('value="confirm"', 'value="no_such_form"')
     reply = post_xml(client, "/modeler/resignation/deploy", bad, editor_csrf(client))
     assert reply.status_code == 422
-    assert reply.get_json()["problems"] == [{"element_id": "immediate_resignation", "line": reply.get_json()["problems"][0]["line"],
-                                             "message": "表单“no_such_form”未注册",
-                                             "detail": "form key 'no_such_form' is not registered"}]
+    [problem] = reply.get_json()["problems"]
+    assert problem["line"] and problem == {"element_id": "immediate_resignation", "line": problem["line"],
+                                           "message": "用户任务“立即离职”(immediate_resignation) 的表单“no_such_form”未注册",
+                                           "severity": "error"}
     assert versions_of("resignation") == [1]
     assert db.session.scalar(select(func.count()).select_from(AuditEntry)
                              .where(AuditEntry.action == "process.deploy")) == 0

@@ -70,7 +70,9 @@ def test_hostile_scripts_are_refused_at_deploy_naming_the_element(client, analys
     response = post_xml(client, analyst, scripted(script=hostile))
     assert response.status_code == 422
     body = response.get_json()
-    assert "calc" in body["errors"] and "line" in body["errors"]["calc"]
+    assert "calc" in body["errors"] and body["errors"]["calc"].startswith("第 ")
+    calc = [p for p in body["problems"] if p["element_id"] == "calc"]
+    assert calc and isinstance(calc[0]["line"], int) and "脚本任务" in calc[0]["message"]
     assert db.session.scalar(select(ProcessDefinition.id).where(ProcessDefinition.key == "scripted")) is None
 
 
@@ -83,24 +85,28 @@ def test_hostile_conditions_are_refused_at_deploy(client, analyst, hostile):
 def test_unregistered_names_and_bad_timers_are_named_with_lines(client, analyst):
     xml = fixture_xml("approval_timeout")
     cases = {
-        "form key 'no_such_form'": xml.replace('value="approval"', 'value="no_such_form"'),
-        "lane role 'nobody'": xml.replace('name="enterprise_hr"', 'name="nobody"'),
-        "service handler 'no_handler'": xml.replace('id="record_outcome" resultVariable="recorded">\n          <spiffworkflow:parameters>\n            <spiffworkflow:parameter id="outcome" type="str" value="decision" />',
+        "表单“no_such_form”未注册": xml.replace('value="approval"', 'value="no_such_form"'),
+        "角色“nobody”未注册": xml.replace('name="enterprise_hr"', 'name="nobody"'),
+        "处理程序“no_handler”未注册": xml.replace('id="record_outcome" resultVariable="recorded">\n          <spiffworkflow:parameters>\n            <spiffworkflow:parameter id="outcome" type="str" value="decision" />',
                                                     'id="no_handler" resultVariable="recorded">\n          <spiffworkflow:parameters>\n            <spiffworkflow:parameter id="outcome" type="str" value="decision" />'),
-        "not valid ISO 8601": xml.replace('"PT24H"', '"PT24X"'),
-        "must be quoted": xml.replace('"PT24H"', 'PT24H'),
-        "Python syntax error": xml.replace('"PT24H"', '"PT24H" +'),
+        "不是有效的 ISO 8601": xml.replace('"PT24H"', '"PT24X"'),
+        "须写成带引号的表达式": xml.replace('"PT24H"', 'PT24H'),
+        "语法错误": xml.replace('"PT24H"', '"PT24H" +'),
     }
+    lines = xml.splitlines()
     for expected, bad in cases.items():
         response = post_xml(client, analyst, bad)
         assert response.status_code == 422, expected
-        errors = response.get_json()["errors"]
-        assert any(expected in message and message.startswith("line ") for message in errors.values()), errors
+        body = response.get_json()
+        assert any(expected in message and message.startswith("第 ") for message in body["errors"].values()), body
+        problem = next(p for p in body["problems"] if expected in p["message"])
+        # the line is the element's own (or its child's, for a timer's expression)
+        assert f'id="{problem["element_id"]}"' in "\n".join(lines[problem["line"] - 4:problem["line"]]), problem
 
 
 def test_malformed_xml_and_schema_errors_are_422(client, analyst):
     broken = post_xml(client, analyst, "<bpmn:definitions><oops></bpmn:definitions>")
-    assert broken.status_code == 422 and "line 1" in str(broken.get_json()["errors"])
+    assert broken.status_code == 422 and broken.get_json()["problems"][0]["line"] == 1
     invalid = fixture_xml("simple_approval").replace("<bpmn:startEvent id=\"start\" />",
                                                      "<bpmn:startEvent id=\"start\" /><bpmn:notAnElement id=\"x\"/>")
     assert post_xml(client, analyst, invalid).status_code == 422
@@ -120,7 +126,7 @@ def test_a_hostile_script_that_got_in_another_way_is_refused_at_run_time(app):
     db.session.add(ProcessDefinition(key="scripted", version=1, bpmn_xml=scripted(script="import os"),
                                      content_hash="f" * 64, source="sql", name="scripted"))
     db.session.commit()
-    with pytest.raises(definitions.DefinitionError, match="refused by the sandbox"):
+    with pytest.raises(definitions.DefinitionError, match="不安全，已拒绝"):
         runtime.start("scripted", {})
     db.session.rollback()
     assert db.session.scalar(select(ProcessInstance.id)) is None

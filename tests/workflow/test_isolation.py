@@ -58,7 +58,7 @@ def test_a_process_calling_itself_is_refused_before_anything_runs(app):
     """Deployed under a key with test cases, it used to nest subprocesses until restart."""
     [problem] = refused(calling_itself())
     assert problem.element_id == "again" and problem.line == 6
-    assert "may not call itself" in problem.message and "resignation → resignation" in problem.message
+    assert "不能直接或间接调用自己" in problem.message and "resignation → resignation" in problem.message
 
 
 @pytest.mark.parametrize("route", ["validate", "test-cases"])

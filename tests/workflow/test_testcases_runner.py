@@ -195,7 +195,7 @@ def test_a_failing_case_blocks_deploy_with_the_report(client, analyst):
     body = response.get_json()
     assert "企业未在等待期内同意，本人立即离职" in body["detail"]
     report = body["errors"]["complete_by_person"]
-    assert report.startswith("line ") and "期望调用" in report and '"by": "person"' in report
+    assert report.startswith("第 ") and "期望调用" in report and '"by": "person"' in report
     assert versions("resignation") == before
 
 

@@ -51,7 +51,8 @@ def bench_app(kind: str, name: str, engine_options: dict | None = None):
             config["SQLALCHEMY_ENGINE_OPTIONS"] = engine_options
         try:
             app = create_app(config)
-            result = app.test_cli_runner().invoke(args=["db", "upgrade"])
+            with app.app_context():  # this app's, even inside another bench_app (the CLI would reuse that one's)
+                result = app.test_cli_runner().invoke(args=["db", "upgrade"])
             if result.exit_code != 0:
                 raise RuntimeError(f"db upgrade failed: {result.output}")
             with app.app_context():

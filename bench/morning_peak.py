@@ -12,12 +12,12 @@ SECRET_KEY — the one the officer's code is signed with — and temporary folde
 2 workers bound to 127.0.0.1 on a free port; readiness is every worker having loaded
 the app (a post_worker_init hook in a temporary gunicorn config writes a file).
 Worker class: sync (one request at a time per worker; BENCH_PEAK_WORKER_CLASS and
-BENCH_PEAK_THREADS set another to compare). A sign-in is CPU-bound in Python: three times
-the bare insert's CPU in the worker (three SQL statements and a commit: the token with
-its user, one statement of sign-in facts, the INSERT … RETURNING) against 1–2 ms in
-PostgreSQL, and two workers already keep both CPUs of the
-machine busy; threads do not add CPU, they add GIL hand-offs at each database round
-trip. Measured on this 2-CPU machine when a sign-in still took a dozen statements:
+BENCH_PEAK_THREADS set another to compare). A sign-in is CPU-bound in Python: about twice
+the bare insert's CPU in the worker (two SQL statements and a commit: one statement of
+the bearer token's check with the sign-in facts, the INSERT … RETURNING) against 1–2 ms
+in PostgreSQL, and two workers already keep both CPUs of the machine busy; threads do
+not add CPU, they add GIL hand-offs at each database round trip. Measured on this 2-CPU
+machine when a sign-in still took a dozen statements (not measured again since):
 gthread with 4 threads gave fewer sign-ins/s (156 against 185) with more CPU per
 sign-in and a worse p99 (539 against 384 ms); the bare insert was the same either way.
 Sync workers close the connection after each response (they are meant to sit behind
@@ -42,10 +42,18 @@ its own: a sign-in's own work (the token's holder, the officer's code, the one s
 of facts, the distance, the INSERT and the commit) in a bare view with Core statements —
 what the product's sign-in could reach at best on this stack and machine.
 
-Figures: sign-ins/s with p50/p99, bare inserts/s with p50/p99, ratio (goal >= 0.5),
-sign-in p99 (goal < 100 ms), and where the time goes: CPU per request in the gunicorn
-workers, the PostgreSQL backends and the load generator (from /proc), and one sign-in
-in-process (SQL statements, time in the database driver).
+Figures: sign-ins/s with p50/p99, bare inserts/s with p50/p99, ratio (goal >= 0.6),
+sign-in p99 against the bare insert's p99 in the same run (goal <= 1.5: on 2 shared
+CPUs an absolute p99 says more about the neighbours than about the sign-in), and where
+the time goes: CPU per request in the gunicorn workers, the PostgreSQL backends and the
+load generator (from /proc), and one sign-in in-process (SQL statements, time in the
+database driver).
+
+Measured now (quick runs, issue 21, load average 1.6–2.0 on 2 CPUs from other work):
+with the token checked in its own statement (3 statements + commit) 144 and 97
+sign-ins/s, ratio 0.23–0.24, 5.6–5.8 CPU ms per sign-in in gunicorn; with the token's
+check folded into the facts (2 statements + commit) 208 and 129 sign-ins/s, ratio
+0.51–0.52, 3.5–5.0 CPU ms, p99 1.65–1.68 × the bare insert's. Both goals still missed.
 """
 import contextlib
 import hashlib
@@ -72,7 +80,7 @@ CLIENTS = 50
 GUNICORN_WORKERS = 2
 WORKER_CLASS = os.environ.get("BENCH_PEAK_WORKER_CLASS", "sync")  # why: see the docstring
 THREADS = int(os.environ.get("BENCH_PEAK_THREADS", 1))  # more than 1 makes gunicorn use gthread
-GOAL_RATIO, GOAL_P99_MS = 0.5, 100.0
+GOAL_RATIO, GOAL_P99_OF_BARE = 0.6, 1.5  # issue 21: p99 against the bare insert's in the same run
 CODE_REFRESH_SECONDS = 100  # the officer's code is valid 120 s
 SITE_GCJ02 = (121.475164, 31.228816)  # 人民广场 (tests/support/site.py)
 
@@ -346,7 +354,9 @@ def run(quick: bool) -> list[dict]:
     ratio = peak["rate"] / bare_rate
     threads = f" ({THREADS} threads)" if THREADS > 1 else ""
     stack = f"gunicorn {GUNICORN_WORKERS}×{WORKER_CLASS}{threads}, {CLIENTS} clients"
-    p99_ok = peak["p99"] < GOAL_P99_MS and not peak["bad"]
+    bare_p99 = max(b["p99"] for b in bares)  # the worse of the runs around the sign-ins
+    p99_ratio = peak["p99"] / bare_p99
+    p99_ok = p99_ratio <= GOAL_P99_OF_BARE and not peak["bad"]
     return [
         row("morning peak set-up (bulk workers + ANALYZE)", f"{setup_seconds:.1f}", "s", "-",
             f"{2 * (warm + measured) + diagnostic:,} confirmed workers with a token each; sign-in rows stored after the "
@@ -359,9 +369,10 @@ def run(quick: bool) -> list[dict]:
             + f" | after: p50 {bares[1]['p50']:.0f} ms, p99 {bares[1]['p99']:.0f} ms"),
         row("morning peak ratio sign-ins / bare inserts", f"{ratio:.2f}", "ratio", f"≥ {GOAL_RATIO}",
             f"ratio = {ratio:.2f} (goal ≥ {GOAL_RATIO}) {met(ratio >= GOAL_RATIO and not peak['bad'])}"),
-        row("morning peak sign-in p99", f"{peak['p99']:.0f}", "ms", f"< {GOAL_P99_MS:.0f} ms",
-            f"p99 = {peak['p99']:.0f} ms (goal < {GOAL_P99_MS:.0f}) {met(p99_ok)}; with {CLIENTS} clients "
-            f"in a closed loop the mean is {CLIENTS}/rate = {CLIENTS / peak['rate'] * 1000:.0f} ms"),
+        row("morning peak sign-in p99 / bare insert p99", f"{p99_ratio:.2f}", "ratio", f"≤ {GOAL_P99_OF_BARE}",
+            f"p99 {peak['p99']:.0f} ms against the bare insert's {bare_p99:.0f} ms = {p99_ratio:.2f} "
+            f"(goal ≤ {GOAL_P99_OF_BARE}) {met(p99_ok)}; with {CLIENTS} clients in a closed loop the mean is "
+            f"{CLIENTS}/rate = {CLIENTS / peak['rate'] * 1000:.0f} ms"),
         row("morning peak where time goes: sign-in", f"{peak['cpu']['gunicorn']:.1f}", "CPU ms/sign-in", "-",
             f"{_cpu_text(peak)}; in-process (test client, one at a time): {in_process_ms:.1f} ms, "
             f"{statements:.0f} SQL statements + commit, {driver_ms:.1f} ms in the database driver"),

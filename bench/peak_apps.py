@@ -4,8 +4,6 @@ one insert, and the floor, a sign-in's own work with none of the product's machi
 import hashlib
 import os
 
-from sqlalchemy import bindparam
-
 
 # --- the baseline: a bare Flask endpoint doing one insert ---------------------------------
 
@@ -40,15 +38,15 @@ def bare_app():
 
 def floor_app():
     """gunicorn 'bench.peak_apps:floor_app()': POST /signin does what a sign-in must —
-    the bearer token's holder, the officer's code (HMAC), the same one statement of facts
-    as app.services.signin, the distance, one INSERT … RETURNING and the commit — as Core
+    the officer's code (HMAC), the same one statement as app.services.signin of the bearer
+    token's check and the facts, the distance, one INSERT … RETURNING and the commit — as Core
     statements in a bare Flask view: no Flask-Login, no WTForms, no ORM objects, no error
     messages. What the product's sign-in could reach at best on this stack and machine."""
     from flask import Flask, abort, request
     from flask_sqlalchemy import SQLAlchemy
-    from sqlalchemy import insert, select
+    from sqlalchemy import insert
 
-    from app.models import ApiToken, Person, SignIn, User
+    from app.models import SignIn
     from app.models.types import utcnow
     from app.services import construction_code, geo, signin
     from app.services.idcard import SHANGHAI
@@ -56,27 +54,24 @@ def floor_app():
     app = Flask("bench_floor")
     app.config.update(SQLALCHEMY_DATABASE_URI=os.environ["DATABASE_URL"], SECRET_KEY=os.environ["SECRET_KEY"])
     floor = SQLAlchemy(app, session_options={"expire_on_commit": False})
-    holder = (select(Person.id).join(User, User.id == Person.user_id).join(ApiToken, ApiToken.user_id == User.id)
-              .where(ApiToken.token_hash == bindparam("digest"), ApiToken.revoked_at.is_(None),
-                     ApiToken.expires_at > bindparam("now"), User.active.is_(True)))
     add = insert(SignIn).returning(SignIn.id)
 
     @app.post("/signin")
     def sign_in():
         body, now = request.get_json(), utcnow()
         token = request.headers["Authorization"].partition(" ")[2]
-        person_id = floor.session.scalar(holder, {"digest": hashlib.sha256(token.encode()).hexdigest(), "now": now})
         officer_id = construction_code.read_personal_code(body["officer_token"], "officer_token")
-        facts = floor.session.execute(signin._SIGNIN_FACTS, {"project_id": body["project_id"],
-                                                             "person_id": person_id, "officer_id": officer_id}).first()
-        if person_id is None or facts is None or facts.id is None or not facts.officer_appointed:
+        facts = floor.session.execute(signin._TOKEN_SIGNIN_FACTS, {  # the token's check and the facts, as the product
+            "digest": hashlib.sha256(token.encode()).hexdigest(), "now": now, "project_id": body["project_id"],
+            "officer_id": officer_id}).first()
+        if facts is None or facts.id is None or not facts.officer_appointed:
             abort(422)
         lng, lat = geo.to_wgs84(float(body["lng"]), float(body["lat"]), body["coord_system"])
         distance = round(geo.distance_m(lng, lat, facts.signin_wgs84_lng, facts.signin_wgs84_lat))
         if distance > facts.signin_radius_m:
             abort(422)
         record_id = floor.session.scalar(add, {
-            "project_id": body["project_id"], "person_id": person_id, "allocation_id": facts.id,
+            "project_id": body["project_id"], "person_id": facts.person_id, "allocation_id": facts.id,
             "enterprise_id": facts.enterprise_id, "work_date": now.astimezone(SHANGHAI).date(), "signed_at": now,
             "method": "worker_scan", "officer_person_id": officer_id, "lng": lng, "lat": lat,
             "distance_m": distance})

@@ -14,7 +14,7 @@ from app.forms.processes import TerminateForm
 from app.models import HumanTask, ProcessDefinition, ProcessEvent, ProcessInstance, WorkflowTimer
 from app.models.workflow import INSTANCE_STATUSES
 from app.services import audit, rule_periods
-from app.workflow import definitions, isolation, migration, parsing, runtime, timer_periods, xml_text
+from app.workflow import definitions, isolation, migration, parsing, replacement, runtime, timer_periods, xml_text
 from app.workflow.errors import WorkflowFailure
 
 
@@ -145,6 +145,7 @@ def deploy_definition():
                          extra={"problems": [{"element_id": None, "line": None, "message": message}]}) from None
     key = parsing.process_key(xml)
     changes = rule_periods.changes(key, xml) if key else []
+    previous = definitions.latest(key) if key else None
     try:
         definition, created, diagram_warnings = isolation.deploy(xml, "deploy", actor=g.api_user)
     except definitions.DefinitionError as error:
@@ -161,6 +162,10 @@ def deploy_definition():
     warnings = [gettext(rule_periods.RULE_CHANGED, rule=gettext(c.rule.label), timer=c.rule.timer_id,
                         old=timer_periods.describe_expression(c.old), new=timer_periods.describe_expression(c.new))
                 for c in changes] + [_said(p) for p in diagram_warnings]
+    shared, total = replacement.shared_nodes(previous.bpmn_xml, xml) if previous is not None else (0, 0)
+    if replacement.replaces(shared, total):  # the API's client decides for itself; the modeler asks first
+        warnings.append(gettext(replacement.REPLACES_PROCESS, key=key, version=previous.version, shared=shared,
+                                total=total))
     audit.record(g.api_user, "process.deploy", "process_definition", definition.id,
                  key=definition.key, version=definition.version,
                  **({"rule_changes": [{"timer": c.rule.timer_id, "old": c.old, "new": c.new} for c in changes]}

@@ -10,7 +10,7 @@ from flask_babel import gettext
 from app.api import bp
 from app.api.lookup import visible
 from app.api.problems import ApiProblem
-from app.api.registry import endpoint
+from app.api.registry import TOKEN_IN_VIEW, endpoint, token_refused
 from app.extensions import db
 from app.forms.site import (ExitForm, OfficerForm, ScanForm, SigninLocationForm, SiteCodeAttendanceForm,
                             WorkerSignInForm)
@@ -60,13 +60,16 @@ def scan(pid, form):
 
 
 @endpoint(bp, "/me/signins", "POST", summary="【班前签到】 by the worker: scan the officer's code inside the range",
-          tag="site", form=WorkerSignInForm,
+          tag="site", form=WorkerSignInForm, auth=TOKEN_IN_VIEW,
           responses={201: {"id": "integer", "signed_at": "string"}, 200: {"id": "integer", "signed_at": "string"},
                      404: None, 422: None})
 def my_signin(form):
-    _me()
-    record, created = signin.worker_sign_in(g.api_user, form.project_id.data, form.officer_token.data,
-                                            form.lng.data, form.lat.data, form.coord_system.data or "wgs84")
+    try:
+        record, created = signin.worker_sign_in_by_token(
+            g.api_token, form.project_id.data, form.officer_token.data, form.lng.data, form.lat.data,
+            form.coord_system.data or "wgs84")
+    except signin.TokenRefused:
+        raise token_refused() from None
     db.session.commit()
     return _signin_json(record), 201 if created else 200
 

@@ -29,7 +29,7 @@ def task_json(row: HumanTask) -> dict:
 
 def _my_task(task_id: int) -> HumanTask:
     """A task the caller is a candidate for; anything else is 404 (it is not theirs to see)."""
-    row = db.session.get(HumanTask, task_id)
+    row = inbox.task_with_instance(task_id)  # with its instance: a completion reads nothing more
     if row is None or not inbox.is_candidate(g.api_user, row):
         raise ApiProblem(404, gettext("记录不存在或无权查看"))
     return row

@@ -11,7 +11,10 @@ from app.workflow.registry import ENTERPRISE, PERSON, PLATFORM, PROJECT, Candida
 
 
 def _person(subject: dict) -> Candidate:
-    user_id = db.session.scalar(select(Person.user_id).where(Person.id == subject["person_id"]))
+    # a person's account is theirs for good (the lane is fixed); get() finds the person
+    # a start has just described in the session without asking the database again
+    person = db.session.get(Person, subject["person_id"])
+    user_id = person.user_id if person is not None else None
     return Candidate(user_id=user_id if user_id is not None else -1)
 
 
@@ -56,7 +59,7 @@ def _admin(_subject: dict) -> Candidate:
 
 
 LANES = {
-    "person": Lane(_person, (), N_("本人"), PERSON),
+    "person": Lane(_person, (), N_("本人"), PERSON, fixed=True),
     "enterprise_hr": Lane(_enterprise_hr, (roles.LEGAL_REP, roles.HR_ADMIN), N_("法人或人事聘用管理员"), ENTERPRISE),
     "project_manager": Lane(_project_manager, (roles.PROJECT_MANAGER,), N_("本单位项目经理"), PROJECT),
     "gc_pm": Lane(_gc_pm, (roles.PROJECT_MANAGER,), N_("施工总包项目经理"), PROJECT),

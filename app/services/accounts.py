@@ -137,20 +137,21 @@ def change_password(user: User, current_password: str, new_password: str, client
     audit.record(user, "account.password_change", "user", user.id)
 
 
-def _digest(token: str) -> str:
+def token_digest(token: str) -> str:
+    """What is stored of a token: its SHA-256, never the token."""
     return hashlib.sha256(token.encode()).hexdigest()
 
 
 def issue_token(user: User, hours: int) -> tuple[str, ApiToken]:
     token = secrets.token_urlsafe(32)
-    row = ApiToken(user=user, token_hash=_digest(token), expires_at=utcnow() + timedelta(hours=hours))
+    row = ApiToken(user=user, token_hash=token_digest(token), expires_at=utcnow() + timedelta(hours=hours))
     db.session.add(row)
     return token, row
 
 
 def user_for_token(token: str) -> User | None:
     # one round trip for the token, its user, their grants and person: every API call pays it
-    row = db.session.scalars(select(ApiToken).where(ApiToken.token_hash == _digest(token)).options(
+    row = db.session.scalars(select(ApiToken).where(ApiToken.token_hash == token_digest(token)).options(
         joinedload(ApiToken.user).joinedload(User.grants), joinedload(ApiToken.user).joinedload(User.person),
     )).unique().first()
     if row is None or row.revoked_at is not None or row.expires_at <= utcnow():
@@ -160,5 +161,5 @@ def user_for_token(token: str) -> User | None:
 
 def revoke_token(token: str) -> None:
     """The token is refused from now on (DELETE /auth/token)."""
-    db.session.execute(update(ApiToken).where(ApiToken.token_hash == _digest(token), ApiToken.revoked_at.is_(None))
+    db.session.execute(update(ApiToken).where(ApiToken.token_hash == token_digest(token), ApiToken.revoked_at.is_(None))
                        .values(revoked_at=utcnow()))

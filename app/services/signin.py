@@ -7,16 +7,18 @@ from dataclasses import dataclass
 
 from sqlalchemy import and_, bindparam, exists, insert, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import aliased
 
 from app.extensions import db
-from app.models import Allocation, Person, Project, RoleGrant, SignIn
+from app.models import Allocation, ApiToken, Person, Project, RoleGrant, SignIn, User
 from app.models.types import utcnow
-from app.services import audit, geo, roles
+from app.services import accounts, audit, geo, roles
 from app.services.errors import Conflict, Forbidden, NotFound, RuleViolation
 from app.services.i18n import N_
 from app.services.construction_code import read_personal_code
 from app.models.allocation import OPEN_ALLOCATION
-from app.services.site import ACCEPTED, NOT_ON_PROJECT, UNKNOWN_PERSON, Outcome, allocation_on, person_from_code
+from app.services.project_members import (ACCEPTED, NOT_ON_PROJECT, UNKNOWN_PERSON, Outcome, allocation_on,
+                                           person_from_code)
 from app.services.idcard import SHANGHAI
 
 DEFAULT_RADIUS_M, MIN_RADIUS_M, MAX_RADIUS_M = 300, 50, 5000
@@ -36,6 +38,8 @@ NOT_MEMBER = N_("只能从本项目已确认接收的人员中选择班前签到
 NO_ACCOUNT = N_("该人员尚无登录账号，不能担任班前签到员")
 ALREADY_OFFICER = N_("该人员已是本项目的班前签到员")
 NOT_AN_OFFICER = N_("该人员不是本项目的班前签到员")
+
+NO_PERSON = N_("当前账号没有个人信息，请先完成个人信息登记")  # as the API says it of every /me call
 
 SIGNED_IN = N_("%(name)s签到成功")
 ALREADY_SIGNED_IN = N_("%(name)s今日已签到")
@@ -114,7 +118,6 @@ def require_in_range(project, lng, lat, coord_system=geo.WGS84) -> int:
 
 def officers(project) -> list[tuple[Person, Allocation | None]]:
     """The project's sign-in officers, with their allocation on the project."""
-    from app.models import RoleGrant, User
     people = db.session.scalars(
         select(Person).join(User, Person.user_id == User.id).join(RoleGrant, RoleGrant.user_id == User.id)
         .where(RoleGrant.role == roles.SIGNIN_OFFICER, RoleGrant.project_id == project.id)
@@ -212,19 +215,48 @@ def officer_scan(actor, project, token, lng=None, lat=None, coord_system=geo.WGS
 # it for every worker): the project's sign-in point, the worker's open allocation on
 # the project, and whether the person the officer's code names exists and is one of
 # the project's sign-in officers.
+_FACT_COLUMNS = (
+    Project.signin_wgs84_lng, Project.signin_wgs84_lat, Project.signin_radius_m,
+    Allocation.id, Allocation.person_id, Allocation.enterprise_id, Allocation.status,
+    exists().where(Person.id == bindparam("officer_id")).label("officer_known"),
+    exists().where(RoleGrant.user_id == Person.user_id, Person.id == bindparam("officer_id"),
+                   RoleGrant.role == roles.SIGNIN_OFFICER, RoleGrant.project_id == Project.id).label("officer_appointed"),
+)
 _SIGNIN_FACTS = (
-    select(Project.signin_wgs84_lng, Project.signin_wgs84_lat, Project.signin_radius_m,
-           Allocation.id, Allocation.person_id, Allocation.enterprise_id, Allocation.status,
-           exists().where(Person.id == bindparam("officer_id")).label("officer_known"),
-           exists().where(RoleGrant.user_id == Person.user_id, Person.id == bindparam("officer_id"),
-                          RoleGrant.role == roles.SIGNIN_OFFICER,
-                          RoleGrant.project_id == Project.id).label("officer_appointed"))
+    select(*_FACT_COLUMNS)
     .select_from(Project)
     .outerjoin(Allocation, and_(Allocation.project_id == Project.id, Allocation.person_id == bindparam("person_id"),
                                 Allocation.status.in_(OPEN_ALLOCATION)))
     .where(Project.id == bindparam("project_id"))
     .limit(1)
 )
+# The same facts found from the API's bearer token, with the token's check in the same
+# statement: no row when the token is unknown, revoked or expired or its user disabled,
+# so a revoked token is refused on the very next request without a statement of its own.
+_holder = aliased(Person, name="holder")  # not Person: the officer's subqueries must not correlate to it
+_TOKEN_SIGNIN_FACTS = (
+    select(_holder.id.label("holder_person_id"), *_FACT_COLUMNS)
+    .select_from(ApiToken)
+    .join(User, and_(User.id == ApiToken.user_id, User.active.is_(True)))
+    .outerjoin(_holder, _holder.user_id == User.id)
+    .outerjoin(Project, Project.id == bindparam("project_id"))
+    .outerjoin(Allocation, and_(Allocation.project_id == Project.id, Allocation.person_id == _holder.id,
+                                Allocation.status.in_(OPEN_ALLOCATION)))
+    .where(ApiToken.token_hash == bindparam("digest"), ApiToken.revoked_at.is_(None),
+           ApiToken.expires_at > bindparam("now"))
+    .limit(1)
+)
+
+
+class TokenRefused(Exception):
+    """The bearer token is unknown, revoked or expired, or its user is disabled (401)."""
+
+
+def _officer_of(officer_token) -> tuple[int | None, RuleViolation | None]:
+    try:
+        return read_personal_code(officer_token, "officer_token"), None
+    except RuleViolation as refusal:
+        return None, refusal
 
 
 def worker_sign_in(user, project_id: int, officer_token, lng, lat, coord_system=geo.WGS84) -> tuple[SignIn, bool]:
@@ -232,14 +264,31 @@ def worker_sign_in(user, project_id: int, officer_token, lng, lat, coord_system=
     The refusals come in this order: not on the project, no position, no sign-in point,
     out of range, a bad code, a code of someone who is not the project's officer."""
     person = user.person
-    try:
-        officer_id, bad_code = read_personal_code(officer_token, "officer_token"), None
-    except RuleViolation as refusal:
-        officer_id, bad_code = None, refusal
+    officer_id, bad_code = _officer_of(officer_token)
     facts = None
     if person is not None:
         facts = db.session.execute(_SIGNIN_FACTS, {"project_id": project_id, "person_id": person.id,
                                                    "officer_id": officer_id}).first()
+    return _sign_in_with(facts, project_id, officer_id, bad_code, lng, lat, coord_system)
+
+
+def worker_sign_in_by_token(token: str, project_id: int, officer_token, lng, lat,
+                            coord_system=geo.WGS84) -> tuple[SignIn, bool]:
+    """Direction A from the API, the bearer token checked in the facts' own statement:
+    TokenRefused first, then NotFound(NO_PERSON) for an account without a person, then
+    the refusals of worker_sign_in in its order."""
+    officer_id, bad_code = _officer_of(officer_token)
+    facts = db.session.execute(_TOKEN_SIGNIN_FACTS, {
+        "digest": accounts.token_digest(token), "now": utcnow(), "project_id": project_id,
+        "officer_id": officer_id}).first()
+    if facts is None:
+        raise TokenRefused()
+    if facts.holder_person_id is None:
+        raise NotFound(NO_PERSON)
+    return _sign_in_with(facts, project_id, officer_id, bad_code, lng, lat, coord_system)
+
+
+def _sign_in_with(facts, project_id: int, officer_id, bad_code, lng, lat, coord_system) -> tuple[SignIn, bool]:
     if facts is None or facts.id is None or facts.status not in ACCEPTED:
         raise NotFound(NOT_ON_PROJECT)
     if lng is None or lat is None:

@@ -12,25 +12,23 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 
 from app.extensions import db
-from app.models import Allocation, Attendance, Person
-from app.models.allocation import OPEN_ALLOCATION
+from app.models import Attendance, Project
 from app.models.types import utcnow
-from app.services import audit, roles
-from app.services.construction_code import read_personal_code, read_site_code
+from app.services import audit, geo, roles, signin
+from app.services.construction_code import read_site_code
 from app.services.errors import Forbidden, RuleViolation
 from app.services.i18n import N_
 from app.services.idcard import SHANGHAI
+from app.services.project_members import (  # noqa: F401 (callers read these as site.X)
+    ACCEPTED, NOT_ON_PROJECT, UNKNOWN_PERSON, Outcome, allocation_on, person_from_code)
 
 PURPOSES = ("entry", "clock_in", "clock_out", "signin")
 REPEAT_WINDOW = timedelta(minutes=5)  # a second punch of the same kind within it is the first
-ACCEPTED = ("confirmed", "on_site")   # 已分配确认: a member of the project
 
 NOT_SITE_STAFF = N_("只有施工总包在本项目的项目经理或现场操作用户可以进行进场、考勤和退场操作")
 BAD_PURPOSE = N_("请选择扫码用途：确认进场、上班打卡、下班打卡或班前签到")
-NOT_ON_PROJECT = N_("该人员未分配到本项目")
 NOT_CONFIRMED = N_("该人员在本项目的分配尚未确认，不能进场")
 NOT_ENTERED = N_("该人员尚未进场，请先【确认进场】")
-UNKNOWN_PERSON = N_("建设码对应的人员不存在")
 
 ENTERED = N_("%(name)s已成功进入%(project)s")
 ALREADY_ENTERED = N_("%(name)s已在%(project)s场内，无需重复进场")
@@ -40,18 +38,6 @@ ALREADY_CLOCKED = N_("%(name)s刚刚已打过卡，本次不重复记录")
 EXITED = N_("已退场")
 ALREADY_EXITED = N_("该人员不在本项目中")
 EXIT_NOT_CONFIRMED = N_("该人员的分配尚未确认，无需退场")
-
-
-@dataclass
-class Outcome:
-    """What a scan did: `result` is a code for machines, `message` a msgid with
-    %(name)s / %(project)s for people."""
-
-    person: Person
-    result: str
-    message: str
-    created: bool
-    record: object = None
 
 
 @dataclass
@@ -73,30 +59,11 @@ def require_site_staff(user, project) -> None:
         raise Forbidden(NOT_SITE_STAFF)
 
 
-def allocation_on(person_id: int, project_id: int, lock: bool = False) -> Allocation | None:
-    """The person's open allocation on this project (at most one open allocation exists).
-    With `lock`, the row is locked until commit (PostgreSQL), so that two scanners
-    scanning the same person at once act one after the other: one entry, one punch."""
-    query = select(Allocation).where(Allocation.person_id == person_id, Allocation.project_id == project_id,
-                                     Allocation.status.in_(OPEN_ALLOCATION)).limit(1)
-    if lock:
-        query = query.with_for_update().execution_options(populate_existing=True)
-    return db.session.scalar(query)
-
-
-def person_from_code(token, field: str = "token") -> Person:
-    person = db.session.get(Person, read_personal_code(token, field))
-    if person is None:
-        raise RuleViolation(UNKNOWN_PERSON, field=field)
-    return person
-
-
 def scan(actor, project, token, purpose: str, lng=None, lat=None, coord_system: str = "wgs84") -> Outcome:
     """The scanner: the actor scanned a personal construction code for `purpose`."""
     if purpose not in PURPOSES:
         raise RuleViolation(BAD_PURPOSE, field="purpose")
     if purpose == "signin":
-        from app.services import signin  # sign-in builds on this module
         return signin.officer_scan(actor, project, token, lng, lat, coord_system)
     require_site_staff(actor, project)
     person = person_from_code(token)
@@ -181,8 +148,6 @@ def exit_people(actor, project, person_ids: list[int]) -> list[ExitResult]:
 def clock_by_site_code(user, site_token, kind: str, lng, lat, coord_system: str = "wgs84") -> Outcome:
     """The worker scanned the project's 工地建设码 with location on: attendance, if on
     site and inside the project's sign-in range."""
-    from app.models import Project
-    from app.services import geo, signin
     if kind not in ("clock_in", "clock_out"):
         raise RuleViolation(BAD_PURPOSE, field="kind")
     project = db.session.get(Project, read_site_code(site_token))

@@ -15,10 +15,11 @@ from app.models import ProcessDefinition, User
 from app.services import audit, rule_periods
 from app.services.access import may
 from app.services.i18n import N_
+from app.web import bpmn_file, modeler_lint_text
 from app.web.helpers import paginate, require
-from app.web import bpmn_file, modeler_lint_text, modeler_replace
 from app.web.modeler_problems import problems_json, rule_warnings_json
-from app.workflow import definitions, diagram_diff, isolation
+from app.workflow import definitions, diagram_diff, isolation, replacement
+from app.workflow.elements import TYPE_LABELS
 from app.workflow.registry import REGISTRY
 
 bp = Blueprint("modeler", __name__, url_prefix="/modeler")
@@ -29,16 +30,6 @@ FIELD_LABELS = {
     "form_key": N_("表单"), "handler": N_("处理程序"), "parameters": N_("处理程序参数"), "timer": N_("定时器"),
     "attached_to": N_("附着于"), "source": N_("连线起点"), "target": N_("连线终点"), "condition": N_("条件"),
     "outgoing": N_("流出连线指向"), "script": N_("脚本"), "pre_script": N_("前置脚本"), "post_script": N_("后置脚本"),
-}
-
-TYPE_LABELS = {
-    "process": N_("流程"), "lane": N_("泳道"), "userTask": N_("用户任务"), "serviceTask": N_("服务任务"),
-    "scriptTask": N_("脚本任务"), "manualTask": N_("人工任务"), "task": N_("任务"), "callActivity": N_("调用活动"),
-    "subProcess": N_("子流程"), "startEvent": N_("开始事件"), "endEvent": N_("结束事件"),
-    "boundaryEvent": N_("边界事件"), "intermediateCatchEvent": N_("中间捕获事件"),
-    "intermediateThrowEvent": N_("中间抛出事件"), "exclusiveGateway": N_("排他网关"),
-    "parallelGateway": N_("并行网关"), "inclusiveGateway": N_("包容网关"), "eventBasedGateway": N_("事件网关"),
-    "sequenceFlow": N_("连线"),
 }
 
 
@@ -234,7 +225,7 @@ def deploy(key: str):
                      key=definition.key, version=definition.version,
                      **({"rule_changes": [{"timer": c.rule.timer_id, "old": c.old, "new": c.new} for c in changes]}
                         if changes else {}),
-                     **({"replaced_process": True} if modeler_replace.CONFIRM_REPLACE_PROCESS in needed else {}))
+                     **({"replaced_process": True} if replacement.CONFIRM_REPLACE_PROCESS in needed else {}))
     db.session.commit()
     return jsonify(ok=True, created=created, version=definition.version,
                    problems=problems_json(diagram_warnings, xml),
@@ -245,10 +236,10 @@ def deploy(key: str):
 def _confirmations_needed(key, previous, previous_xml, xml, changes) -> dict[str, str]:
     """What the publish dialog's ticks must confirm (?confirm=a&confirm=b): name → message."""
     needed = {}
-    shared, total = modeler_replace.shared_nodes(previous_xml, xml)
-    if modeler_replace.replaces(shared, total):
-        needed[modeler_replace.CONFIRM_REPLACE_PROCESS] = gettext(
-            modeler_replace.REPLACES_PROCESS, key=key, version=previous.version, shared=shared, total=total)
+    shared, total = replacement.shared_nodes(previous_xml, xml)
+    if replacement.replaces(shared, total):
+        needed[replacement.CONFIRM_REPLACE_PROCESS] = gettext(
+            replacement.REPLACES_PROCESS, key=key, version=previous.version, shared=shared, total=total)
     if changes:
         needed[rule_periods.CONFIRM_RULE_CHANGE] = gettext(rule_periods.NOT_CONFIRMED)
     return needed

@@ -11,7 +11,7 @@ these views find the flow's open task and complete it; they never end an employm
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext, lazy_gettext as _l
 from flask_login import current_user, login_required
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from app.extensions import db
@@ -27,6 +27,7 @@ from app.services.idcard import mask_id_number
 from app.web.helpers import paginate, require, show_domain_error, visible_or_404, trade_name
 from app.web import worker_home
 from app.web.employment_labels import IDENTITY_LABELS, STATUS_BADGES, STATUS_LABELS
+from app.web.resignation_agreements import AGREE_TASK, agreement_tasks
 from app.workflow import inbox, runtime, timer_periods
 from app.workflow.errors import TaskConflict, WorkflowFailure
 
@@ -35,7 +36,7 @@ me = Blueprint("me", __name__, url_prefix="/me")
 employer = Blueprint("employer", __name__, url_prefix="/enterprises/<int:eid>")
 
 MAX_ID = 2**31 - 1  # larger ids cannot exist, and SQLite overflows on them
-AGREE_TASK, IMMEDIATE_TASK, CONSENT_TASK = "enterprise_agree", "immediate_resignation", "worker_consent"
+IMMEDIATE_TASK, CONSENT_TASK = "immediate_resignation", "worker_consent"
 AGREE_DATA = {"decision": "agree", "comment": ""}  # what ResignationAgreeForm yields: it can only agree
 # Where a refused 管理人员 still is (service.OnProject.position).
 POSITION_LABELS = {"project_manager": _l("项目经理"), "confirmed": _l("已分配确认，未退场"),
@@ -297,12 +298,6 @@ def cancel_dismissal(eid: int, person_id: int):
     return redirect(url_for("staff.index", eid=eid, status=status if status in STATUS_LABELS else None))
 
 
-def _agreement_tasks(user, enterprise: Enterprise):
-    """The user's open 解聘待确认 tasks (resignations awaiting agreement) of this enterprise."""
-    return inbox.my_tasks(user, process_key="resignation").where(
-        HumanTask.task_key == AGREE_TASK, HumanTask.candidate_enterprise_id == enterprise.id)
-
-
 def _separations_of(tasks) -> dict[int, Separation]:
     ids = [i for t in tasks if isinstance(i := (t.subject or {}).get("separation_id"), int)]
     if not ids:
@@ -337,8 +332,8 @@ def agreements(eid: int):
     """解聘待确认: the people who applied to resign, awaiting the enterprise's 【同意】."""
     enterprise = _managed_enterprise(eid)
     # The longest-waiting first: after the waiting period the person may leave without the enterprise.
-    page = paginate(_agreement_tasks(current_user, enterprise).order_by(None).order_by(HumanTask.created_at,
-                                                                                      HumanTask.id))
+    page = paginate(agreement_tasks(current_user, enterprise).order_by(None).order_by(HumanTask.created_at,
+                                                                                     HumanTask.id))
     return render_template("separation/agreements.html", enterprise=enterprise, page=page,
                            rows=_agreement_rows(page.items), now=utcnow())
 
@@ -381,12 +376,6 @@ def _agree_one(enterprise: Enterprise, task_id: int) -> str | None:
     label = separation.person.name if separation else (row.subject_text or f"#{row.id}")
     problem = _complete(row, dict(AGREE_DATA))
     return None if problem is None else gettext("%(task)s：%(reason)s", task=label, reason=problem)
-
-
-def agreement_count(user, enterprise: Enterprise) -> int:
-    """For the 【解聘待确认】 badge on the staff list."""
-    query = _agreement_tasks(user, enterprise).order_by(None).with_only_columns(func.count(HumanTask.id))
-    return db.session.scalar(query) or 0
 
 
 bp.register_blueprint(me)

@@ -12,6 +12,7 @@ from app.services.errors import DomainError
 from app.services.idcard import mask_id_number
 from app.web.employment_labels import IDENTITY_LABELS, STATUS_BADGES, STATUS_LABELS
 from app.web.helpers import paginate, require, visible_or_404, trade_name
+from app.web.resignation_agreements import agreement_count
 
 bp = Blueprint("staff", __name__, url_prefix="/enterprises/<int:eid>/staff")
 
@@ -61,7 +62,6 @@ def index(eid: int):
     q = (request.args.get("q") or "").strip()[:64]
     page = paginate(employment_service.list_employees(enterprise, status=status or None, name=q or None))
     counts = employment_service.status_counts(enterprise)
-    from app.web.separation import agreement_count  # imported here: separation uses this module's labels
     return render_template("staff/index.html", enterprise=enterprise, page=page,
                            rows=[_row(e) for e in page.items], status=status, q=q, counts=counts,
                            total=sum(counts.values()), status_labels=STATUS_LABELS,

@@ -6,18 +6,22 @@ cases run, in a child process first (isolation.py).
 """
 import hashlib
 import logging
+import time
+from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import func, select
+from flask import current_app, has_app_context
+from sqlalchemy import event, func, select
 from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
+from sqlalchemy.orm import Session
 
 from app.extensions import db
 from app.models import ProcessDefinition
+from app.workflow.files import PROCESSES_DIR
 # callers name these definitions.X: parsing is one step of a definition's life
 from app.workflow.parsing import BPMN, NS, SPIFF, DefinitionError, Parsed, Problem, parse, validate  # noqa: F401
 
 log = logging.getLogger(__name__)
-PROCESSES_DIR = Path(__file__).resolve().parent.parent.parent / "processes"
 
 
 def content_hash(xml: bytes | str) -> str:
@@ -43,6 +47,7 @@ def deploy(xml: bytes | str, source: str, actor=None) -> tuple[ProcessDefinition
     db.session.add(definition)
     db.session.flush()
     _SPECS[digest] = (parsed.spec, parsed.subprocess_specs)
+    _forget_latest(parsed.key)
     return definition, True
 
 
@@ -85,6 +90,60 @@ def latest_or_sync(key: str) -> ProcessDefinition | None:
     if definition is None and sync_directory():
         definition = latest(key)
     return definition
+
+
+@dataclass(frozen=True)
+class Latest:
+    """What a start needs of a key's latest version, kept per app process."""
+
+    id: int
+    version: int
+    specs: tuple  # (spec, subprocess_specs)
+    lanes: tuple[str, ...]  # every lane of the process and the processes it calls
+    read_at: float
+
+
+# A deploy by another process reaches this process's new instances within this many
+# seconds: an instance started in between runs the version before, as it would had it
+# started a moment earlier; a deploy by this process is seen at once.
+LATEST_RECHECK_SECONDS = 5.0
+
+
+def latest_for_start(key: str) -> Latest | None:
+    """The latest version of `key`, from this app's cache when read in the last
+    LATEST_RECHECK_SECONDS; else read (syncing the files if there is none yet)."""
+    cache = current_app.extensions.setdefault("workflow_latest", {})
+    entry = cache.get(key)
+    if entry is not None and time.monotonic() - entry.read_at < LATEST_RECHECK_SECONDS:
+        return entry
+    definition = latest_or_sync(key)
+    if definition is None:
+        return None
+    specs = specs_for(definition)
+    entry = Latest(definition.id, definition.version, specs, _lanes(specs), time.monotonic())
+    if key not in db.session.info.get(_UNCOMMITTED, ()):  # a version not yet committed may yet be rolled back
+        cache[key] = entry
+    return entry
+
+
+def _lanes(specs: tuple) -> tuple[str, ...]:
+    spec, subprocess_specs = specs
+    return tuple(sorted({lane for s in (spec, *subprocess_specs.values()) for t in s.task_specs.values()
+                         if (lane := getattr(t, "lane", None))}))
+
+
+_UNCOMMITTED = "workflow_deployed_keys"
+
+
+def _forget_latest(key: str) -> None:
+    if has_app_context():
+        current_app.extensions.get("workflow_latest", {}).pop(key, None)
+    db.session.info.setdefault(_UNCOMMITTED, set()).add(key)
+
+
+@event.listens_for(Session, "after_commit")
+def _deploys_committed(session) -> None:
+    session.info.pop(_UNCOMMITTED, None)
 
 
 def latest(key: str) -> ProcessDefinition | None:

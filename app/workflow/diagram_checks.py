@@ -8,7 +8,7 @@ slip (a branch that ends without an end event).
 from flask_babel import gettext
 from lxml import etree
 
-from app.services.i18n import N_
+from app.common.i18n import N_
 from app.workflow.elements import ACTIVITIES, BPMN, FLOW_NODES, SCOPES, TYPE_LABELS, describe, is_bpmn, kind
 from app.workflow.problems import WARNING, Problem, at, drawn
 
@@ -126,8 +126,8 @@ def _flows(scope, ids, file_name) -> list[Problem]:
 def _named(el) -> str:
     """How to find an element that has no id: its name, or a flow's ends."""
     if el.get("sourceRef") or el.get("targetRef"):
-        return f"（{el.get('sourceRef') or '?'} → {el.get('targetRef') or '?'}）"
-    return f"“{el.get('name')}”" if el.get("name") else ""
+        return f" ({el.get('sourceRef') or '?'} → {el.get('targetRef') or '?'})"
+    return f" “{el.get('name')}”" if el.get("name") else ""
 
 
 def _entered_otherwise(el) -> bool:

@@ -3,7 +3,7 @@ and "用户任务“审核”(Task_1)" for a message about one element. lxml onl
 from flask_babel import gettext
 from lxml import etree
 
-from app.services.i18n import N_
+from app.common.i18n import N_
 
 BPMN = "http://www.omg.org/spec/BPMN/20100524/MODEL"
 

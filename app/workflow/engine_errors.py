@@ -8,7 +8,7 @@ import re
 
 from flask_babel import gettext
 
-from app.services.i18n import N_
+from app.common.i18n import N_
 from app.workflow.elements import BPMN, describe
 from app.workflow.problems import Problem, at
 

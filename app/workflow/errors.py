@@ -1,6 +1,6 @@
 """Errors of the engine adapter, mapped to HTTP statuses by the API."""
-from app.services.errors import Conflict, DomainError
-from app.services.i18n import N_
+from app.common.errors import Conflict, DomainError
+from app.common.i18n import N_
 
 
 class WorkflowFailure(DomainError):

@@ -4,15 +4,18 @@ candidate rules from lanes, and the one indexed query that lists a user's tasks.
 A rule may leave one holder of its role out (Candidate.excluded_user_id: four eyes),
 kept in the row's candidate_excluded_user_id; the inbox query, is_candidate (which every
 claim and completion checks) and anyone_else all honour it."""
+from dataclasses import asdict
 from datetime import datetime
 
 from sqlalchemy import and_, func, or_, select, tuple_, update
+from sqlalchemy.orm import joinedload
 from SpiffWorkflow.bpmn.specs.defaults import BoundaryEvent
 from SpiffWorkflow.util.task import TaskState
 
 from app.extensions import db
-from app.models import HumanTask, RoleGrant, User
+from app.models import HumanTask, ProcessInstance, RoleGrant, User
 from app.models.types import utcnow
+from app.workflow import rows
 from app.workflow.registry import ENTERPRISE, PLATFORM, PROJECT, REGISTRY, Candidate
 
 
@@ -39,6 +42,20 @@ def resolve(lane: str, subject: dict) -> Candidate:
     return REGISTRY.lanes[lane].resolve(subject)
 
 
+def fixed_candidates(lanes, subject: dict) -> dict:
+    """The rules of the lanes whose rule never changes for a subject (Lane.fixed: a
+    person's own account), resolved once when the instance starts and kept with its
+    state, so opening their tasks later looks nothing up."""
+    fixed = {}
+    for lane in lanes:
+        if lane in REGISTRY.lanes and REGISTRY.lanes[lane].fixed:
+            try:
+                fixed[lane] = asdict(resolve(lane, subject))
+            except (KeyError, TypeError, ValueError):  # not this subject's lane: if a task opens, it says so
+                continue
+    return fixed
+
+
 def set_candidate(row: HumanTask, candidate: Candidate) -> None:
     """Writes the rule on the row."""
     row.candidate_role, row.candidate_enterprise_id = candidate.role, candidate.enterprise_id
@@ -46,35 +63,49 @@ def set_candidate(row: HumanTask, candidate: Candidate) -> None:
     row.candidate_excluded_user_id = candidate.excluded_user_id
 
 
-def sync(instance, open_before: set[str], ready_tasks, completed=None, actor_id=None) -> list[HumanTask]:
+def _candidate_columns(candidate: Candidate) -> dict:
+    return {"candidate_role": candidate.role, "candidate_enterprise_id": candidate.enterprise_id,
+            "candidate_project_id": candidate.project_id, "candidate_user_id": candidate.user_id,
+            "candidate_excluded_user_id": candidate.excluded_user_id}
+
+
+def sync(instance, open_before: set[str], ready_tasks, completed=None, actor_id=None, now=None,
+         fixed: dict | None = None) -> None:
     """Opens rows for newly READY user tasks and closes the rows of tasks no longer READY.
 
     The open (or suspended) rows of an instance are exactly the READY user tasks of its
     saved state, so `open_before` (those of the state as loaded) names them without a
-    query; `completed` is the row just completed, already in the session."""
+    query; `completed` is the row just completed, already in the session. `fixed` are
+    the rules resolved at start (fixed_candidates)."""
     ready_ids = {str(t.id) for t in ready_tasks}
     gone = open_before - ready_ids
-    now = utcnow()
+    now = now or utcnow()
     if completed is not None and completed.spiff_task_id in gone:
-        completed.status, completed.completed_at, completed.completed_by_id = "completed", now, actor_id
+        rows.close_task(completed, "completed", now, actor_id)
         gone.discard(completed.spiff_task_id)
     if gone:
         db.session.execute(update(HumanTask).where(
             HumanTask.instance_id == instance.id, HumanTask.spiff_task_id.in_(sorted(gone)),
             HumanTask.status.in_(("open", "suspended"))).values(status="withdrawn", completed_at=now))
-    opened = []
-    for task in ready_tasks:
-        if str(task.id) in open_before:
-            continue
-        row = HumanTask(
-            instance_id=instance.id, spiff_task_id=str(task.id), process_key=instance.process_key,
-            task_key=task.task_spec.bpmn_id, title=(task.task_spec.bpmn_name or task.task_spec.bpmn_id)[:200],
-            form_key=form_key_of(task), subject=instance.subject, subject_text=instance.subject_text,
-            lane=task.task_spec.lane, due_at=due_at(task), status="open", created_at=now)
-        set_candidate(row, resolve(task.task_spec.lane, instance.subject))
-        db.session.add(row)
-        opened.append(row)
-    return opened
+    rows.insert_tasks([_open_row(instance, task, now, fixed or {}) for task in ready_tasks
+                       if str(task.id) not in open_before])
+
+
+def _open_row(instance, task, now, fixed: dict) -> dict:
+    spec, lane = task.task_spec, task.task_spec.lane
+    candidate = Candidate(**fixed[lane]) if lane in fixed else resolve(lane, instance.subject)
+    return {"instance_id": instance.id, "spiff_task_id": str(task.id), "process_key": instance.process_key,
+            "task_key": spec.bpmn_id, "title": (spec.bpmn_name or spec.bpmn_id)[:200], "form_key": form_key_of(task),
+            "subject": instance.subject, "subject_text": instance.subject_text, "lane": lane,
+            "due_at": due_at(task), "status": "open", "created_at": now, "claimed_by_id": None,
+            "completed_at": None, "completed_by_id": None, **_candidate_columns(candidate)}
+
+
+def task_with_instance(task_id: int) -> HumanTask | None:
+    """An inbox row with its instance and the instance's definition: one statement for
+    everything a completion reads before it loads the workflow."""
+    return db.session.scalars(select(HumanTask).where(HumanTask.id == task_id).options(
+        joinedload(HumanTask.instance).joinedload(ProcessInstance.definition))).first()
 
 
 def set_visibility(instance_id: int, visible: bool) -> None:

@@ -1,13 +1,13 @@
 """Messages between instances. SpiffWorkflow does not route them: thrown messages are
 delivered here, in the thrower's transaction, to instances waiting for that name
-whose correlations match."""
+whose correlations match. A delivery that throws messages in turn routes them too."""
 from sqlalchemy import select
 from SpiffWorkflow.bpmn import BpmnEvent
 from SpiffWorkflow.spiff.specs.event_definitions import MessageEventDefinition
 
 from app.extensions import db
 from app.models import MessageWait, ProcessInstance
-from app.workflow import runtime
+from app.workflow import saving
 
 
 def route(sender, thrown) -> None:
@@ -17,7 +17,7 @@ def route(sender, thrown) -> None:
             continue
         message = {"name": definition.name, "payload": bpmn_event.payload,
                    "correlations": bpmn_event.correlations}
-        runtime.event(sender, "message_sent", message=definition.name)
+        saving.event(sender, "message_sent", message=definition.name)
         waiting = db.session.scalars(select(ProcessInstance).join(
             MessageWait, MessageWait.instance_id == ProcessInstance.id).where(
             MessageWait.message_name == definition.name, ProcessInstance.id != sender.id,
@@ -28,7 +28,7 @@ def route(sender, thrown) -> None:
 
 
 def deliver(instance, message: dict) -> bool:
-    workflow = runtime.load(instance)
+    workflow = saving.load(instance)
     for pending in workflow.waiting_events():
         if pending.event_type != "MessageEventDefinition" or pending.name != message["name"]:
             continue
@@ -41,9 +41,11 @@ def deliver(instance, message: dict) -> bool:
             wf.catch(bpmn_event)
             wf.do_engine_steps()
 
-        runtime.run_step(instance, workflow, None, step)
-        runtime.event(instance, "message_received", message=message["name"])
-        runtime.save(instance, workflow)
+        saving.run_step(instance, workflow, None, step)
+        saving.event(instance, "message_received", message=message["name"])
+        thrown = saving.save(instance, workflow)
+        if thrown:
+            route(instance, thrown)
         return True
     return False
 

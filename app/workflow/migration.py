@@ -22,8 +22,8 @@ from SpiffWorkflow.util.task import TaskState
 
 from app.extensions import db
 from app.models import HumanTask, ProcessInstance
-from app.services.errors import Conflict
-from app.services.i18n import N_
+from app.common.errors import Conflict
+from app.common.i18n import N_
 from app.workflow import definitions, inbox, runtime
 from app.workflow.serializer import SERIALIZER
 

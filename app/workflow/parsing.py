@@ -17,7 +17,7 @@ from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser
 
-from app.services.i18n import N_
+from app.common.i18n import N_
 from app.workflow import diagram_checks, engine_errors, script_names
 from app.workflow.elements import describe
 from app.workflow.problems import WARNING, DefinitionError, Problem, at, drawn, errors, warnings  # noqa: F401
@@ -114,7 +114,7 @@ def _the_executable(processes, file_name) -> str:
     if not processes:
         raise DefinitionError([Problem(file_name, "", None, gettext(NO_PROCESS))])
     shown = executable or processes
-    ids = "、".join(p.get("id") or "-" for p in shown[:5]) + ("…" if len(shown) > 5 else "")
+    ids = ", ".join(p.get("id") or "-" for p in shown[:5]) + ("…" if len(shown) > 5 else "")
     message = gettext(SEVERAL_EXECUTABLE, count=len(executable), ids=ids) if executable else \
         gettext(NONE_EXECUTABLE, count=len(processes), ids=ids)
     raise DefinitionError([Problem(file_name, "", shown[0].sourceline, message)])

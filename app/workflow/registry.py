@@ -28,12 +28,15 @@ PERSON, PLATFORM, ENTERPRISE, PROJECT = "person", "platform", "enterprise", "pro
 class Lane:
     """A lane role: how a task's subject becomes its candidate rule, which granted
     roles satisfy it, and its scope — which of the grant's ids must match: none
-    (platform), the enterprise, or the enterprise and project; person lanes name a user."""
+    (platform), the enterprise, or the enterprise and project; person lanes name a user.
+    `fixed`: the rule depends only on facts of the subject that never change (a person's
+    account), so it is resolved once, when an instance starts, not at each task."""
 
     resolve: Callable[[dict], Candidate]
     grant_roles: tuple[str, ...] = ()
     label: str = ""
     scope: str = PERSON
+    fixed: bool = False
 
 
 @dataclass(frozen=True)

@@ -11,8 +11,8 @@ from SpiffWorkflow.util.task import TaskState
 
 from app.models import HumanTask
 from app.models.types import utcnow
-from app.services.errors import Conflict, NotFound
-from app.services.i18n import N_
+from app.common.errors import Conflict, NotFound
+from app.common.i18n import N_
 from app.workflow import runtime, serializer
 from app.workflow.migration import task_label
 

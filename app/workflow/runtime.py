@@ -6,142 +6,79 @@ A failure inside the engine (a handler, script or condition) rolls the attempt b
 the instance is then marked `error` in a transaction of its own, with the attempted
 action kept, so nothing is lost and an administrator can retry it.
 """
-import logging
+from contextlib import contextmanager
 from uuid import UUID
 
-from sqlalchemy import delete, or_, select, update
+from sqlalchemy import event as sql_events, inspect, or_, select, update
 from sqlalchemy.orm.exc import StaleDataError
 from SpiffWorkflow.util.task import TaskState
 
+from app.common.errors import Conflict, NotFound
+from app.common.i18n import N_
 from app.extensions import db
-from app.models import HumanTask, MessageWait, ProcessEvent, ProcessInstance, WorkflowTimer
+from app.models import HumanTask, ProcessInstance
 from app.models.types import utcnow
-from app.services.errors import Conflict, NotFound, RuleViolation
-from app.services.i18n import N_
-from app.workflow import definitions, inbox
+from app.workflow import definitions, inbox, messages, saving
 from app.workflow.errors import TaskConflict, WorkflowFailure
 from app.workflow.registry import REGISTRY
-from app.workflow.sandbox import CURRENT_CALL
-from app.workflow.serializer import deadline_of, dumps, loads, new_workflow
-
-log = logging.getLogger(__name__)
-
-
-def event(instance, kind: str, actor_id=None, task_key=None, **detail) -> None:
-    db.session.add(ProcessEvent(instance_id=instance.id, kind=kind, actor_id=actor_id, task_key=task_key,
-                                detail=detail or None))
+# callers name these runtime.X: an instance's load, step and save are one concern with its actions
+from app.workflow.saving import NOTHING, disarm, event, event_row, load, run_step  # noqa: F401
+from app.workflow.serializer import new_workflow
 
 
-def load(instance: ProcessInstance):
-    spec, subprocess_specs = definitions.specs_for(instance.definition)
-    workflow = loads(instance.state, spec, subprocess_specs)
-    workflow.open_task_ids = _ready_ids(workflow)  # = the instance's open inbox rows
-    return workflow
-
-
-def _ready_ids(workflow) -> set[str]:
-    return {str(t.id) for t in workflow.get_tasks(state=TaskState.READY, manual=True)}
-
-
-def run_step(instance, workflow, actor_id, step):
-    """Runs `step(workflow)` with the handler context set; engine errors become WorkflowFailure."""
-    token = CURRENT_CALL.set({"instance_id": instance.id, "process_key": instance.process_key,
-                              "subject": dict(instance.subject or {}), "actor_id": actor_id})
-    try:
-        step(workflow)
-    except (WorkflowFailure, Conflict, NotFound, RuleViolation):
-        raise
-    except Exception as error:  # a handler, script or condition failed
-        log.exception("workflow %s instance %s failed", instance.process_key, instance.id)
-        raise WorkflowFailure(_describe(error)) from error
-    finally:
-        CURRENT_CALL.reset(token)
-
-
-def _describe(error: Exception) -> str:
-    text = str(error).split("\n")[0] or error.__class__.__name__
-    return f"{error.__class__.__name__}: {text}"[:1000]
-
-
-def save(instance, workflow, completed=None, actor_id=None) -> None:
-    """Writes state, inbox rows, the timer row and message waits; routes thrown messages.
-    Autoflush is off so the instance row is written once, at the end."""
-    with db.session.no_autoflush:
-        instance.state = dumps(workflow)
-        ready = workflow.get_tasks(state=TaskState.READY, manual=True)
-        waiting = workflow.waiting_events()
-        now = utcnow()
-        if workflow.is_completed():
-            instance.status, instance.completed_at = "completed", now
-            event(instance, "completed")
-        else:
-            instance.status = "running" if ready or not waiting else "waiting"
-        instance.updated_at = now
-        inbox.sync(instance, getattr(workflow, "open_task_ids", set()), ready, completed, actor_id)
-        workflow.open_task_ids = {str(t.id) for t in ready}
-        _save_waits(instance, waiting)
-    thrown = workflow.get_events()  # returns and clears: routed in this same transaction
+def save(instance, workflow, completed=None, actor_id=None, events=()) -> None:
+    """saving.save, and the messages the step threw delivered in the same transaction."""
+    thrown = saving.save(instance, workflow, completed, actor_id, events)
     if thrown:
-        from app.workflow import messages  # messages use runtime; imported late to avoid a cycle
         messages.route(instance, thrown)
 
 
-NOTHING = {"timer": None, "messages": []}
+def _id_of(record):
+    """A stored record's id without reading it again (it may be expired by a commit)."""
+    state = inspect(record, raiseerr=False)
+    if state is not None and state.identity:
+        return state.identity[0]
+    return getattr(record, "id", None)
 
 
-def _save_waits(instance, waiting) -> None:
-    deadlines = [d for e in waiting if "Timer" in e.event_type and (d := deadline_of(e.value)) is not None]
-    names = sorted({e.name for e in waiting if e.event_type == "MessageEventDefinition"})
-    new = {"timer": min(deadlines).isoformat() if deadlines else None, "messages": names}
-    if instance.status in ("completed", "terminated"):
-        new = NOTHING
-    old = instance.waiting_for or NOTHING
-    if new["timer"] != old["timer"]:
-        this = WorkflowTimer.instance_id == instance.id
-        if new["timer"] is None:
-            db.session.execute(delete(WorkflowTimer).where(this))
-        elif old["timer"] is None:
-            db.session.add(WorkflowTimer(instance_id=instance.id, due_at=min(deadlines)))
-        else:
-            db.session.execute(update(WorkflowTimer).where(this).values(due_at=min(deadlines)))
-    gone, added = set(old["messages"]) - set(names), set(names) - set(old["messages"])
-    if gone:
-        db.session.execute(delete(MessageWait).where(MessageWait.instance_id == instance.id,
-                                                     MessageWait.message_name.in_(gone)))
-    for name in sorted(added):
-        db.session.add(MessageWait(instance_id=instance.id, message_name=name))
-    if new != old:
-        instance.waiting_for = new
+@contextmanager
+def _kept_loaded():
+    """Records the session loads meanwhile stay in its identity map until the block
+    ends (it holds them weakly), so a second get() of one finds it there."""
+    session, kept = db.session(), []
 
+    def keep(_session, record):
+        kept.append(record)
 
-def disarm(instance, messages: bool = False) -> None:
-    """Removes the timer row (and message waits): the instance wakes for nothing until
-    a save re-arms it (resume, retry)."""
-    db.session.execute(delete(WorkflowTimer).where(WorkflowTimer.instance_id == instance.id))
-    if messages:
-        db.session.execute(delete(MessageWait).where(MessageWait.instance_id == instance.id))
-    old = instance.waiting_for or NOTHING
-    instance.waiting_for = {"timer": None, "messages": [] if messages else old["messages"]}
+    sql_events.listen(session, "loaded_as_persistent", keep)
+    try:
+        yield
+    finally:
+        sql_events.remove(session, "loaded_as_persistent", keep)
 
 
 def start(process_key: str, subject: dict, actor=None, data: dict | None = None) -> ProcessInstance:
-    """Starts the latest version of a process in the caller's transaction. A failure
-    raises WorkflowFailure and the caller's transaction should be rolled back."""
-    definition = definitions.latest_or_sync(process_key)
-    if definition is None:
+    """Starts the latest version of a process in the caller's transaction; the instance
+    row is INSERTed once, with its state. A failure raises WorkflowFailure and the
+    caller's transaction should be rolled back."""
+    latest = definitions.latest_for_start(process_key)
+    if latest is None:
         raise NotFound("流程不存在")
-    spec, subprocess_specs = definitions.specs_for(definition)
+    spec, subprocess_specs = latest.specs
+    actor_id, now = _id_of(actor), utcnow()
+    with _kept_loaded():  # the person described is the person whose lane is resolved: read once
+        subject_text = (REGISTRY.describe_subject(subject) or "")[:255]
+        lane_candidates = inbox.fixed_candidates(latest.lanes, subject)
+    instance = ProcessInstance(definition_id=latest.id, process_key=process_key, subject=subject,
+                               subject_text=subject_text, status="running", started_by_id=actor_id,
+                               waiting_for=NOTHING, state=None, error_message=None, pending_action=None,
+                               created_at=now, updated_at=now, completed_at=None)
     workflow = new_workflow(spec, subprocess_specs)
     workflow.task_tree.data.update({**(data or {}), **subject})
-    actor_id = getattr(actor, "id", None)
-    instance = ProcessInstance(definition=definition, process_key=process_key, subject=subject,
-                               subject_text=(REGISTRY.describe_subject(subject) or "")[:255],
-                               status="running", started_by_id=actor_id, waiting_for=NOTHING)
-    db.session.add(instance)
-    db.session.flush()
-    event(instance, "started", actor_id, version=definition.version)
+    workflow.lane_candidates = lane_candidates
+    started = event_row("started", actor_id, version=latest.version)
     run_step(instance, workflow, actor_id, lambda wf: wf.do_engine_steps())
-    save(instance, workflow, actor_id=actor_id)
+    save(instance, workflow, actor_id=actor_id, events=[started])
     return instance
 
 
@@ -175,8 +112,8 @@ def _complete(instance, row, user_id, data):
         wf.do_engine_steps()
 
     run_step(instance, workflow, user_id, step)
-    event(instance, "task_completed", user_id, row.task_key, data=data)
-    save(instance, workflow, completed=row, actor_id=user_id)
+    save(instance, workflow, completed=row, actor_id=user_id,
+         events=[event_row("task_completed", user_id, row.task_key, data=data)])
 
 
 def claim(row: HumanTask, user) -> None:
@@ -306,6 +243,5 @@ def retry(instance, actor) -> ProcessInstance:
         row = db.session.get(HumanTask, attempt["human_task_id"])
         return run_attempt(instance, attempt, lambda: _complete(instance, row, attempt["user_id"], attempt["data"]))
     if kind == "message":
-        from app.workflow import messages
         return run_attempt(instance, attempt, lambda: messages.deliver(instance, attempt["message"]))
     return run_attempt(instance, {"kind": "timer"}, lambda: fire_timers(instance))

@@ -84,7 +84,10 @@ class SandboxEnvironment(BasePythonScriptEngineEnvironment):
             raise SandboxViolation(f"no service handler named '{operation_name}'")
         params = {name: p["value"] for name, p in (operation_params or {}).items()}
         call = CURRENT_CALL.get({})
-        ctx = CallContext(call.get("instance_id"), call.get("process_key", ""), call.get("subject", {}),
+        instance_id = call.get("instance_id")
+        if callable(instance_id):  # a new instance gets its row only when a handler needs its id
+            instance_id = instance_id()
+        ctx = CallContext(instance_id, call.get("process_key", ""), call.get("subject", {}),
                           call.get("actor_id"), call.get("task_key", ""))
         return json.dumps(handler(params, ctx) or {})
 

@@ -12,7 +12,7 @@ import ast
 
 from flask_babel import gettext
 
-from app.services.i18n import N_
+from app.common.i18n import N_
 from app.workflow.elements import describe
 from app.workflow.problems import WARNING, Problem, at, drawn
 from app.workflow.sandbox import SAFE_BUILTINS

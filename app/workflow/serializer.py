@@ -23,6 +23,7 @@ class ByReferenceConverter(BpmnWorkflowConverter):
         dct = WorkflowConverter.to_dict(self, workflow)
         dct["subprocesses"] = self.mapping_to_dict(workflow.subprocesses)
         dct["bpmn_events"] = self.registry.convert(workflow.bpmn_events)
+        dct["lane_candidates"] = getattr(workflow, "lane_candidates", {})  # fixed lane rules (inbox.py)
         return dct
 
     def from_dict(self, dct):
@@ -33,6 +34,7 @@ class ByReferenceConverter(BpmnWorkflowConverter):
         self.set_default_attributes(workflow, dct)
         self.subprocesses_from_dict(dct["subprocesses"], workflow)
         workflow.bpmn_events = self.registry.restore(dct.pop("bpmn_events", []))
+        workflow.lane_candidates = dct.get("lane_candidates", {})
         return workflow
 
 

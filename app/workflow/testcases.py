@@ -23,6 +23,7 @@ from SpiffWorkflow.spiff.specs.event_definitions import MessageEventDefinition
 from SpiffWorkflow.util.task import TaskState
 
 from app.workflow import parsing
+from app.workflow.files import cases_path  # noqa: F401 — isolation names it testcases.cases_path
 from app.workflow.sandbox import SandboxScriptEngine
 from app.workflow.serializer import deadline_of, dumps, loads, new_workflow
 from app.workflow.testcase_checks import CaseFailure, check_expectations, check_format, listing, ready_ids
@@ -45,13 +46,6 @@ log = logging.getLogger(__name__)
 
 class CaseFileError(ValueError):
     """processes/<key>.cases.json is not readable JSON or not a list of cases."""
-
-
-def cases_path(key: str):
-    # imported here: the child process that runs cases (isolation.py) is handed them and
-    # must not load the database layer that definitions belongs to
-    from app.workflow.definitions import PROCESSES_DIR
-    return PROCESSES_DIR / f"{key}.cases.json"
 
 
 def cases_for(key: str) -> list[dict]:

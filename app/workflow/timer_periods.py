@@ -14,7 +14,7 @@ from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinitio
 
 from app.extensions import db
 from app.models import ProcessDefinition, ProcessInstance
-from app.services.i18n import N_
+from app.common.i18n import N_
 from app.workflow import definitions
 from app.workflow.parsing import NS
 

@@ -7,7 +7,7 @@ import re
 
 from lxml import etree
 
-from app.services.i18n import N_
+from app.common.i18n import N_
 
 NOT_BPMN = N_("不是BPMN XML文件")
 UNDECLARED = N_("流程图不是 UTF-8 编码，XML 声明中也没有写明其编码。")

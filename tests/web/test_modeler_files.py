@@ -11,7 +11,7 @@ from sqlalchemy import select
 from app.extensions import db
 from app.models import AuditEntry
 from app.services import roles
-from app.workflow import definitions
+from app.workflow import definitions, files
 from tests.support.factories import csrf_from, log_in
 from tests.web.test_modeler_pages import RESIGNATION, editor_csrf, post_xml, versions_of
 
@@ -131,6 +131,7 @@ def test_both_confirmations_at_once(client, analyst, monkeypatch, tmp_path):
     the process is replaced and a rule period changes. (Its test cases are left out here:
     they name the old ids.)"""
     monkeypatch.setattr(definitions, "PROCESSES_DIR", tmp_path)
+    monkeypatch.setattr(files, "PROCESSES_DIR", tmp_path)  # where the cases are looked for
     redrawn = RESIGNATION.replace('"PT24H"', '"PT48H"')
     for old in ("enterprise_agree", "complete_by_enterprise", "end_agreed", "immediate_resignation",
                 "complete_by_person", "end_immediate", "start"):

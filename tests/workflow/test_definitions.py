@@ -57,6 +57,17 @@ def test_deploy_creates_versions_and_identical_content_is_not_a_new_one(client, 
     assert versions["simple_approval"] == [2, 1]
 
 
+def test_another_process_deployed_under_an_existing_key_is_named_in_the_warnings(client, analyst):
+    assert post_xml(client, analyst, fixture_xml("simple_approval")).status_code == 201
+    revised = post_xml(client, analyst, fixture_xml("simple_approval").replace("确认结果", "确认审批结果"))
+    assert revised.status_code == 201 and "warnings" not in revised.get_json()
+    other = fixture_xml("wait_an_hour").replace('id="wait_an_hour"', 'id="simple_approval"').replace(
+        'processRef="wait_an_hour"', 'processRef="simple_approval"').replace('"start"', '"begin"')
+    response = post_xml(client, analyst, other)
+    assert response.status_code == 201 and response.get_json()["version"] == 3
+    assert any("simple_approval" in w and "替换" in w for w in response.get_json()["warnings"])
+
+
 def test_only_analysts_deploy(client, world):
     tok = token(client, world.admin())
     assert post_xml(client, tok, fixture_xml("simple_approval")).status_code == 403

@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 from app.handlers import install
 from app.models import ProcessDefinition
 from app.services import roles
-from app.workflow import definitions, testcases
+from app.workflow import definitions, files, testcases
 from app.workflow import isolation
 from app.workflow.testcases import cases_for, run_cases
 from tests.support.factories import auth, token
@@ -154,7 +154,7 @@ def test_an_invalid_diagram_gives_its_problems_as_failed_results():
 
 
 def test_cases_are_read_from_the_file_next_to_the_process(tmp_path, monkeypatch):
-    monkeypatch.setattr(definitions, "PROCESSES_DIR", tmp_path)
+    monkeypatch.setattr(files, "PROCESSES_DIR", tmp_path)  # where cases are looked for
     assert cases_for("simple_approval") == []
     (tmp_path / "simple_approval.cases.json").write_text(json.dumps({"about": "x", "cases": [
         {"name": "审批后确认", "steps": [{"complete": "approve", "data": {"decision": "agree"}},

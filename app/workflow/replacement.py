@@ -1,4 +1,5 @@
 """Is a diagram deployed under a key the same process as that key's latest version?
+The modeler asks the analyst to confirm; the API names it in its warnings.
 
 An analyst who opens a new bpmn.io diagram (its process is always "Process_1") or imports
 another team's file may deploy it under a key that already holds a different process; the
@@ -8,7 +9,7 @@ the latest version's nodes kept means a different process, so the deploy asks fi
 Half, not "none": bpmn.io names every new start event "StartEvent_1", so two unrelated
 diagrams often share one id; a real revision keeps most of its nodes.
 """
-from app.services.i18n import N_
+from app.common.i18n import N_
 from app.workflow import diagram_diff
 
 CONFIRM_REPLACE_PROCESS = "replace-process"  # ?confirm= on a deploy that replaces the process

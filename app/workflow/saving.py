@@ -77,7 +77,6 @@ def save(instance, workflow, completed=None, actor_id=None, events=()) -> list:
     """Writes the state (INSERTing a new instance, state included; else one versioned
     UPDATE), the history rows `events` and those of this save, inbox rows, the timer row
     and message waits. Returns the messages the step threw, for the caller to route."""
-    db.session.flush()  # what the caller changed through the ORM (the row's version too) goes first
     now = utcnow()
     ready = workflow.get_tasks(state=TaskState.READY, manual=True)
     waiting = workflow.waiting_events()
@@ -92,7 +91,15 @@ def save(instance, workflow, completed=None, actor_id=None, events=()) -> list:
     waits, deadline = _waits(waiting, status)
     values = {"state": dumps(workflow), "status": status, "waiting_for": waits, "updated_at": now,
               "completed_at": completed_at}
-    if instance.id is None:
+    new_instance = instance.id is None
+    if not new_instance:
+        # The timer row before anything else this step changed: the poller locks it before
+        # it runs its step (timers.fire_due), so both take their locks in one order — timer
+        # row, business rows, instance — and a consent racing its expiry cannot deadlock.
+        with db.session.no_autoflush:
+            _write_waits(instance.id, old_waits, waits, deadline)
+    db.session.flush()  # what the caller changed through the ORM (the row's version too), before the instance
+    if new_instance:
         for name, value in values.items():
             setattr(instance, name, value)
         rows.insert_instance(instance)
@@ -102,7 +109,8 @@ def save(instance, workflow, completed=None, actor_id=None, events=()) -> list:
     inbox.sync(instance, getattr(workflow, "open_task_ids", set()), ready, completed, actor_id, now,
                getattr(workflow, "lane_candidates", {}))
     workflow.open_task_ids = {str(t.id) for t in ready}
-    _write_waits(instance.id, old_waits, waits, deadline)
+    if new_instance:
+        _write_waits(instance.id, old_waits, waits, deadline)
     return workflow.get_events()  # returns and clears: the caller routes them in this transaction
 
 

@@ -9,11 +9,9 @@ from flask_babel import gettext
 from lxml import etree
 
 from app.common.i18n import N_
-from app.workflow.elements import ACTIVITIES, BPMN, FLOW_NODES, SCOPES, TYPE_LABELS, describe, is_bpmn, kind
+from app.workflow.elements import ACTIVITIES, BPMN, FLOW_NODES, NS, SCOPES, TYPE_LABELS, describe, is_bpmn, kind
 from app.workflow.problems import WARNING, Problem, at, drawn
 
-SPIFF = "http://spiffworkflow.org/bpmn/schema/1.0/core"
-NS = {"bpmn": BPMN, "spiffworkflow": SPIFF}
 
 DISCONNECTED = N_("%(element)s 没有连接任何连线：引擎不会执行它。请把它连进流程，或删除它")
 IMPLICIT_START = N_("%(element)s 没有流入连线（隐式开始）：本系统的引擎只从开始事件出发，不会执行它。请从前面的元素连一条线到它")

@@ -9,9 +9,7 @@ from dataclasses import dataclass, field
 
 from lxml import etree
 
-BPMN = "http://www.omg.org/spec/BPMN/20100524/MODEL"
-SPIFF = "http://spiffworkflow.org/bpmn/schema/1.0/core"
-NS = {"bpmn": BPMN, "spiffworkflow": SPIFF}
+from app.workflow.elements import BPMN, NS
 # Children of an element that are facts of their own, not separate elements to compare.
 _PARTS = {"extensionElements", "documentation", "timerEventDefinition", "messageEventDefinition",
           "signalEventDefinition", "errorEventDefinition", "terminateEventDefinition",

@@ -6,6 +6,9 @@ from lxml import etree
 from app.common.i18n import N_
 
 BPMN = "http://www.omg.org/spec/BPMN/20100524/MODEL"
+SPIFF = "http://spiffworkflow.org/bpmn/schema/1.0/core"
+NS = {"bpmn": BPMN, "spiffworkflow": SPIFF}
+TIMER_EXPRESSIONS = ("timeDuration", "timeDate", "timeCycle")
 
 TYPE_LABELS = {
     "process": N_("流程"), "lane": N_("泳道"), "userTask": N_("用户任务"), "serviceTask": N_("服务任务"),
@@ -45,3 +48,21 @@ def describe(element) -> str:
     if name:
         return gettext("%(kind)s“%(name)s”(%(id)s)", kind=words, name=name[:60], id=element_id)
     return gettext("%(kind)s %(id)s", kind=words, id=element_id)
+
+
+def expressions(processes):
+    """(element, source, mode) of every script, condition, service-task parameter and
+    timer expression in `processes`, as the engine will compile them ("exec" or "eval")."""
+    for process in processes:
+        for el in process.iterfind(".//bpmn:script", NS):
+            yield el, el.text or "", "exec"
+        for tag in ("preScript", "postScript"):
+            for el in process.iterfind(f".//spiffworkflow:{tag}", NS):
+                yield el, el.text or "", "exec"
+        for el in process.iterfind(".//bpmn:conditionExpression", NS):
+            yield el, (el.text or "").strip(), "eval"
+        for el in process.iterfind(".//spiffworkflow:parameter", NS):
+            yield el, el.get("value") or "", "eval"
+        for tag in TIMER_EXPRESSIONS:
+            for el in process.iterfind(f".//bpmn:{tag}", NS):
+                yield el, (el.text or "").strip(), "eval"

@@ -19,15 +19,12 @@ from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser
 
 from app.common.i18n import N_
 from app.workflow import diagram_checks, engine_errors, script_names
-from app.workflow.elements import describe
+from app.workflow.elements import BPMN, NS, SPIFF, TIMER_EXPRESSIONS, describe, expressions, kind  # noqa: F401
 from app.workflow.problems import WARNING, DefinitionError, Problem, at, drawn, errors, warnings  # noqa: F401
 from app.workflow.registry import REGISTRY
 from app.workflow.xml_text import NOT_BPMN
 from app.workflow.sandbox import SandboxViolation, check_source
 
-BPMN = "http://www.omg.org/spec/BPMN/20100524/MODEL"
-SPIFF = "http://spiffworkflow.org/bpmn/schema/1.0/core"
-NS = {"bpmn": BPMN, "spiffworkflow": SPIFF}
 
 NOT_BPMN_ROOT = N_("不是BPMN XML文件：根元素是 %(root)s，BPMN 文件的根元素应为 bpmn:definitions")
 XML_SYNTAX = N_("XML 格式错误：%(reason)s")
@@ -169,22 +166,13 @@ def _script_line(element, line_in_script) -> int | None:
 
 def _check_expressions(running, file_name) -> list[Problem]:
     problems = []
-    for process in running:
-        for el in process.iterfind(".//bpmn:script", NS):
-            problems += _check_source(file_name, el, el.text or "", "exec")
-        for tag in ("preScript", "postScript"):
-            for el in process.iterfind(f".//spiffworkflow:{tag}", NS):
-                problems += _check_source(file_name, el, el.text or "", "exec")
-        for el in process.iterfind(".//bpmn:conditionExpression", NS):
-            problems += _check_source(file_name, el, (el.text or "").strip(), "eval")
-        for el in process.iterfind(".//spiffworkflow:parameter", NS):
-            if (el.get("value") or "").strip():  # an empty one is diagram_checks' EMPTY_PARAMETER
-                problems += _check_source(file_name, el, el.get("value"), "eval")
-        for tag in ("timeDuration", "timeDate", "timeCycle"):
-            for el in process.iterfind(f".//bpmn:{tag}", NS):
-                source = (el.text or "").strip()
-                found = _check_source(file_name, el, source, "eval")
-                problems += found or _check_timer(file_name, el, tag, source)
+    for el, source, mode in expressions(running):
+        if kind(el) == "parameter" and not source.strip():
+            continue  # an empty one is diagram_checks' EMPTY_PARAMETER
+        found = _check_source(file_name, el, source, mode)
+        if not found and kind(el) in TIMER_EXPRESSIONS:
+            found = _check_timer(file_name, el, kind(el), source)
+        problems += found
     return problems
 
 

@@ -3,6 +3,8 @@ analyst's language what is wrong and what to do. Errors refuse the diagram; warn
 (what BPMN allows but is likely a slip) are shown and let it through."""
 from dataclasses import dataclass
 
+from app.workflow.elements import BPMN
+
 ERROR, WARNING = "error", "warning"
 
 
@@ -37,7 +39,7 @@ DRAWN = {"process", "subProcess", "transaction", "adHocSubProcess", "lane", "par
          "businessRuleTask", "callActivity", "startEvent", "endEvent", "intermediateCatchEvent",
          "intermediateThrowEvent", "boundaryEvent", "exclusiveGateway", "inclusiveGateway", "parallelGateway",
          "eventBasedGateway", "complexGateway"}
-_BPMN = "{http://www.omg.org/spec/BPMN/20100524/MODEL}"
+_BPMN = f"{{{BPMN}}}"
 
 
 def drawn(element):

@@ -13,13 +13,10 @@ import ast
 from flask_babel import gettext
 
 from app.common.i18n import N_
-from app.workflow.elements import describe
+from app.workflow.elements import BPMN, SPIFF, describe, expressions
 from app.workflow.problems import WARNING, Problem, at, drawn
 from app.workflow.sandbox import SAFE_BUILTINS
 
-SPIFF = "http://spiffworkflow.org/bpmn/schema/1.0/core"
-BPMN = "http://www.omg.org/spec/BPMN/20100524/MODEL"
-NS = {"bpmn": BPMN, "spiffworkflow": SPIFF}
 UNKNOWN_NAME = N_("%(element)s 用到的名称 %(name)s 既不是辅助函数，也没有在流程中赋值、由表单填写或由服务任务返回："
                   "可能是笔误，运行到这里时流程会出错（若它来自流程的启动数据，可忽略此提示）")
 # attributes of the engine's extensions that name a variable the process then holds
@@ -27,7 +24,7 @@ _VARIABLE_ATTRIBUTES = ("resultVariable", "messageVariable", "variable", "variab
 
 
 def check(running, file_name: str, registry, start_names=()) -> list[Problem]:
-    sources = list(_sources(running))
+    sources = list(expressions(running))
     known = set(SAFE_BUILTINS) | set(registry.helpers) | set(start_names) | _set_in_diagram(running, registry)
     for _element, source, mode in sources:
         known |= _assigned(source, mode)
@@ -40,23 +37,6 @@ def check(running, file_name: str, registry, start_names=()) -> list[Problem]:
                 problems.append(at(file_name, element, gettext(UNKNOWN_NAME, element=describe(owner), name=name),
                                    WARNING))
     return problems
-
-
-def _sources(running):
-    """(element, source, mode) of every script, condition, parameter and computed timer."""
-    for process in running:
-        for el in process.iterfind(".//bpmn:script", NS):
-            yield el, el.text or "", "exec"
-        for tag in ("preScript", "postScript"):
-            for el in process.iterfind(f".//spiffworkflow:{tag}", NS):
-                yield el, el.text or "", "exec"
-        for el in process.iterfind(".//bpmn:conditionExpression", NS):
-            yield el, (el.text or "").strip(), "eval"
-        for el in process.iterfind(".//spiffworkflow:parameter", NS):
-            yield el, (el.get("value") or "").strip(), "eval"
-        for tag in ("timeDuration", "timeDate", "timeCycle"):
-            for el in process.iterfind(f".//bpmn:{tag}", NS):
-                yield el, (el.text or "").strip(), "eval"
 
 
 def _tree(source, mode):

@@ -56,6 +56,7 @@ def create_app(config: dict | None = None) -> Flask:
     security_headers.install(app)  # CSP with nonces, no framing, nosniff, referrer, HSTS
     register_commands(app)
     _sqlite_pragmas(app)
+    _liveness(app)
     _favicon(app)
     handlers.install()
     _sync_definitions_on_first_request(app)
@@ -112,6 +113,15 @@ def _select_locale():
     if not request.path.startswith("/api/") and session.get("lang") in languages:
         return session["lang"]
     return request.accept_languages.best_match(languages, default="zh")
+
+
+def _liveness(app: Flask) -> None:
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql") and \
+            not app.config["SQLALCHEMY_ENGINE_OPTIONS"].get("pool_pre_ping"):
+        from app import db_liveness
+        from app.extensions import db
+        with app.app_context():
+            db_liveness.install(db.engine)
 
 
 def _sqlite_pragmas(app: Flask) -> None:

@@ -43,8 +43,9 @@ def from_environment() -> dict:
         "SECRET_KEY_FALLBACKS": _list("SECRET_KEY_FALLBACKS", ","),
         "SQLALCHEMY_DATABASE_URI": _database_url(),
         # A pooled connection the server closed meanwhile (restart, failover, an idle
-        # timeout, pg_terminate_backend) is found and replaced at checkout, not by a 500.
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        # timeout, pg_terminate_backend) is found and replaced at checkout, not by a 500:
+        # app/db_liveness.py, without a round trip per transaction.
+        "SQLALCHEMY_ENGINE_OPTIONS": {},
         "UPLOAD_FOLDER": os.environ.get("UPLOAD_FOLDER", str(INSTANCE / "uploads")),
         "KEY_FOLDER": os.environ.get("KEY_FOLDER", str(INSTANCE / "keys")),
         "BANK_OUTBOX": os.environ.get("BANK_OUTBOX", str(INSTANCE / "bank-outbox")),

@@ -113,8 +113,6 @@ _INSTANCE = "COALESCE(%s, currval(pg_get_serial_sequence('process_instance', 'id
 _OPEN_TASK = ("INSERT INTO human_task (instance_id, spiff_task_id, process_key, task_key, title, subject, lane, "
               f"candidate_role, candidate_enterprise_id, status, created_at) VALUES ({_INSTANCE}, %s, %s, %s, %s, "
               "%s::json, %s, %s, %s, 'open', now())")
-_EVENT = ("INSERT INTO process_event (instance_id, at, kind, task_key, actor_id, detail) VALUES "
-          f"({_INSTANCE}, now(), %s, %s, %s, %s::json)")
 
 
 def _floor_runner(stack):
@@ -157,13 +155,12 @@ def _floor_runner(stack):
                 workflow = new_workflow(spec, subprocess_specs)
                 workflow.task_tree.data.update(subject)
                 workflow.do_engine_steps()
-                with conn.pipeline():  # BEGIN, the instance, its event and inbox row, COMMIT: one round trip
+                with conn.pipeline():  # BEGIN, the instance and its inbox row, COMMIT: one round trip
                     cursor = conn.execute(
                         "INSERT INTO process_instance (definition_id, process_key, status, subject, state, "
                         "waiting_for, started_by_id, created_at, updated_at, lock_version) VALUES "
                         "(%s, %s, 'running', %s::json, %s, '{}'::json, %s, now(), now(), 1) RETURNING id",
                         (definition_id, KEY, subject_json, dumps(workflow), hr_id))
-                    conn.execute(_EVENT, (None, "started", None, hr_id, None))
                     open_rows(conn, None, workflow)
                     conn.commit()
                 instance_id = cursor.fetchone()[0]
@@ -184,9 +181,8 @@ def _floor_runner(stack):
                                      (dumps(workflow), "completed" if workflow.is_completed() else "running",
                                       instance_id, version))
                         conn.execute("UPDATE human_task SET status = 'completed', completed_at = now(), "
-                                     "completed_by_id = %s WHERE id = %s", (hr_id, task_id))
-                        conn.execute(_EVENT, (instance_id, "task_completed", task_key, hr_id,
-                                              json.dumps({"data": DATA[task_key]})))
+                                     "completed_by_id = %s, completed_data = %s::json WHERE id = %s",
+                                     (hr_id, json.dumps(DATA[task_key]), task_id))
                         open_rows(conn, instance_id, workflow)
                         conn.commit()
                 assert workflow.is_completed()

@@ -4,12 +4,13 @@ from alembic.migration import MigrationContext
 from sqlalchemy import inspect
 
 from app.extensions import db
+from app.services.partitions import include_name
 
 
 def test_migrations_match_the_models(app):
     """The test database was built by `flask db upgrade`; the models must not differ from it."""
     with db.engine.connect() as connection:
-        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        context = MigrationContext.configure(connection, opts={"compare_type": True, "include_name": include_name})
         assert compare_metadata(context, db.metadata) == []
 
 

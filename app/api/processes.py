@@ -11,10 +11,10 @@ from app.api.problems import ApiProblem
 from app.api.registry import endpoint
 from app.extensions import db
 from app.forms.processes import TerminateForm
-from app.models import HumanTask, ProcessDefinition, ProcessEvent, ProcessInstance, WorkflowTimer
+from app.models import HumanTask, ProcessDefinition, ProcessInstance, WorkflowTimer
 from app.models.workflow import INSTANCE_STATUSES
 from app.services import audit, rule_periods
-from app.workflow import definitions, isolation, migration, parsing, replacement, runtime, timer_periods, xml_text
+from app.workflow import definitions, history, isolation, migration, parsing, replacement, runtime, timer_periods, xml_text
 from app.workflow.errors import WorkflowFailure
 
 
@@ -59,15 +59,12 @@ def get_instance(instance_id):
     instance = _instance(instance_id)
     tasks = db.session.scalars(select(HumanTask).where(HumanTask.instance_id == instance.id,
                                                        HumanTask.status.in_(("open", "suspended"))))
-    events = db.session.scalars(select(ProcessEvent).where(ProcessEvent.instance_id == instance.id)
-                                .order_by(ProcessEvent.id))
     timer = db.session.get(WorkflowTimer, instance.id)
     return {
         **instance_json(instance),
         "tasks": [{"id": t.id, "task_key": t.task_key, "title": t.title, "status": t.status, "lane": t.lane,
                    "due_at": t.due_at.isoformat() if t.due_at else None} for t in tasks],
-        "events": [{"at": e.at.isoformat(), "kind": e.kind, "task_key": e.task_key, "actor_id": e.actor_id,
-                    "detail": e.detail} for e in events],
+        "events": [history.as_json(step) for step in history.of(instance)],
         "timers": [{"due_at": timer.due_at.isoformat()}] if timer else [],
         "pending_action": (instance.pending_action or {}).get("kind"),
     }

@@ -17,11 +17,13 @@ def register_commands(app):
     from app.cli.backup import backup
     from app.cli.demo import demo_data
     from app.cli.outbox import outbox
+    from app.cli.partitions import partitions
     from app.cli.registrations import registrations
     from app.cli.retention import retention
     from app.cli.workflow import scheduler, timers
 
-    for command in (create_admin, demo_data, timers, scheduler, registrations, retention, backup, outbox):
+    for command in (create_admin, demo_data, timers, scheduler, registrations, retention, backup, outbox,
+                    partitions):
         app.cli.add_command(command)
 
 

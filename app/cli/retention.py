@@ -63,6 +63,8 @@ def _show(today) -> dict:
     click.echo("attendance past the period, by work month:" if plan.attendance else "attendance: none past the period")
     for month, counts in plan.attendance.items():
         click.echo(f"  {month}: {_named(counts)}")
+    if plan.whole_months:  # PostgreSQL: counted above all the same
+        click.echo("  whole months, removed by dropping their partitions: " + ", ".join(plan.whole_months))
     months = plan.wage_months()
     click.echo("wage records past the period, by pay month:" if months else "wage records: none past the period")
     for month, batches in months.items():

@@ -7,6 +7,7 @@ class AuditEntry(db.Model):
     __tablename__ = "audit_entry"
     __table_args__ = (db.Index("ix_audit_entry_record", "record_type", "record_id"),)
 
+    # On PostgreSQL partitioned by UTC month of `at`, keyed there by (id, at): migration 0019
     id = db.Column(db.Integer, primary_key=True)
     at = db.Column(UTCDateTime, nullable=False, default=utcnow, index=True)
     actor_id = db.Column(db.Integer, db.ForeignKey("user_account.id"), index=True)

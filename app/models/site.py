@@ -15,6 +15,7 @@ class Attendance(db.Model):
         db.Index("ix_attendance_person_at", "person_id", "at"),
     )
 
+    # On PostgreSQL partitioned by month of work_date, keyed there by (id, work_date): migration 0019
     id = db.Column(db.Integer, primary_key=True)
     project_id = db.Column(db.Integer, db.ForeignKey("project.id"), nullable=False)
     person_id = db.Column(db.Integer, db.ForeignKey("person.id"), nullable=False)
@@ -41,6 +42,7 @@ class SignIn(db.Model):
         db.Index("ix_signin_enterprise_date", "enterprise_id", "work_date"),
     )
 
+    # On PostgreSQL partitioned by month of work_date, keyed there by (id, work_date): migration 0019
     id = db.Column(db.Integer, primary_key=True)
     project_id = db.Column(db.Integer, db.ForeignKey("project.id"), nullable=False)
     person_id = db.Column(db.Integer, db.ForeignKey("person.id"), nullable=False)

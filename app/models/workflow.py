@@ -46,11 +46,13 @@ class ProcessInstance(db.Model):
     lock_version = db.Column(db.Integer, nullable=False)
 
     definition = db.relationship("ProcessDefinition")
+    started_by = db.relationship("User", foreign_keys=[started_by_id])
     __mapper_args__ = {"version_id_col": lock_version}
 
 
 class ProcessEvent(db.Model):
-    """Append-only history of an instance."""
+    """Append-only history of an instance, but for its start, completed tasks and end,
+    which its own rows hold (app/workflow/history.py)."""
 
     __tablename__ = "process_event"
 
@@ -74,6 +76,7 @@ class HumanTask(db.Model):
         db.Index("ix_human_task_user_inbox", "status", "candidate_user_id", "created_at"),
         db.Index("ix_human_task_role_inbox", "status", "candidate_role", "candidate_enterprise_id",
                  "candidate_project_id", "created_at"),
+        db.Index("ix_human_task_completed_at", "completed_at"),
     )
 
     id = db.Column(db.Integer, primary_key=True)
@@ -98,9 +101,12 @@ class HumanTask(db.Model):
     created_at = db.Column(UTCDateTime, nullable=False, default=utcnow)
     completed_at = db.Column(UTCDateTime)
     completed_by_id = db.Column(db.Integer, db.ForeignKey("user_account.id"))
+    # the form as submitted: the history's "task_completed" is this row (app/workflow/history.py)
+    completed_data = db.Column(db.JSON)
 
     instance = db.relationship("ProcessInstance")
     claimed_by = db.relationship("User", foreign_keys=[claimed_by_id])
+    completed_by = db.relationship("User", foreign_keys=[completed_by_id])
 
 
 class WorkflowTimer(db.Model):

@@ -15,14 +15,14 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from app.extensions import db
-from app.models import Employment, HumanTask, Person, ProcessEvent, Registration, User
+from app.models import Employment, HumanTask, Person, ProcessInstance, Registration, User
 from app.models.employment import IDENTITIES, OPEN_STATUSES
 from app.models.types import utcnow
 from app.services import access, audit, notices
 from app.services.errors import Conflict, NotFound, RuleViolation
 from app.services.i18n import N_
 from app.services.job_types import JOB_TYPES, fits_identity
-from app.workflow import runtime
+from app.workflow import history as workflow_history, runtime
 
 log = logging.getLogger(__name__)
 
@@ -239,9 +239,8 @@ def open_task(employment, task_key: str) -> HumanTask | None:
                                                      HumanTask.status == "open").limit(1))
 
 
-def history(employment) -> list[ProcessEvent]:
-    """The consent flow's events, oldest first."""
-    if employment.process_instance_id is None:
-        return []
-    return db.session.scalars(select(ProcessEvent).where(ProcessEvent.instance_id == employment.process_instance_id)
-                              .options(selectinload(ProcessEvent.actor)).order_by(ProcessEvent.id)).all()
+def history(employment) -> list:
+    """The consent flow's steps, oldest first (app/workflow/history.py)."""
+    instance = db.session.get(ProcessInstance, employment.process_instance_id) \
+        if employment.process_instance_id is not None else None
+    return workflow_history.of(instance) if instance is not None else []

@@ -8,6 +8,10 @@ Shanghai's real-name rules), and the purge of what is older:
   family: app/services/retention_wages.py). The finished workflow state about a purged
   batch goes with it.
 
+On PostgreSQL attendance and sign-ins are partitioned by month (app/services/partitions.py):
+a whole month past the period goes by dropping its partitions, the partly-past month by
+DELETE, counted and audited alike.
+
 Nothing else in the product deletes these records. A period shorter than the law's — 0
 and negative included — is refused, never replaced by the minimum. Dates are Shanghai
 calendar dates; a record dated exactly `years` ago stays until the next day."""
@@ -15,11 +19,11 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import and_, delete, func, select
 
 from app.extensions import db
 from app.models import Attendance, BankBatch, SignIn
-from app.services import audit
+from app.services import audit, partitions
 from app.services.errors import RuleViolation
 from app.services.i18n import N_
 from app.services.retention_wages import (WageBatch, chunks, finished_instances, past_their_period,
@@ -50,6 +54,7 @@ class Plan:
     attendance: dict[str, dict[str, int]]  # by work month "YYYY-MM": {"attendance": n, "signin": n}
     batches: list[WageBatch]  # to purge, by pay month
     kept: dict[int, tuple[WageBatch, str]]  # past their own period but kept, and why
+    whole_months: list[str]  # partitions a purge drops whole (PostgreSQL); the rest goes by DELETE
 
     def wage_months(self) -> dict[str, list[WageBatch]]:
         months = defaultdict(list)
@@ -86,7 +91,10 @@ def horizons(config, today: date) -> dict[str, Horizon]:
 def plan(config, today: date) -> Plan:
     h = horizons(config, today)
     batches, kept = past_their_period(h["wages"].keep_from)
-    return Plan(h, _attendance_by_month(h["attendance"].keep_from), batches, kept)
+    keep_from = h["attendance"].keep_from
+    whole = [p.name for model in ATTENDANCE.values()
+             for p in partitions.whole_months_before(model.__tablename__, keep_from.replace(day=1))]
+    return Plan(h, _attendance_by_month(keep_from), batches, kept, whole)
 
 
 def _attendance_by_month(keep_from: date) -> dict[str, dict[str, int]]:
@@ -138,20 +146,36 @@ def purge(config, today: date, actor=None) -> dict[str, int]:
         # (both lock the batch first) either came before and is seen, or waits and finds it gone.
         _lock([b.id for b in p.batches])
         p = plan(config, today)
-        counts = dict.fromkeys(KINDS, 0)
-        for kind, model in ATTENDANCE.items():
-            counts[kind] = _delete(model, model.work_date < p.horizons["attendance"].keep_from)
-        counts = _in_order(counts | _delete_wage_records([b.id for b in p.batches]))
+        wages = _delete_wage_records([b.id for b in p.batches])
+        attendance, dropped = _purge_attendance(p.horizons["attendance"].keep_from)
+        counts = _in_order(attendance | wages)
         audit.record(actor, "retention.purge", "retention", today.isoformat(),
                      attendance_before=p.horizons["attendance"].keep_from.isoformat(),
                      wages_before=p.horizons["wages"].keep_from.isoformat(),
                      pay_months=sorted(p.wage_months()), batches=[b.batch_no for b in p.batches],
-                     kept_past_period=len(p.kept), **counts)
+                     kept_past_period=len(p.kept), partitions_dropped=dropped, **counts)
         db.session.commit()
     except BaseException:
         db.session.rollback()
         raise
     return counts
+
+
+def _purge_attendance(keep_from: date) -> tuple[dict[str, int], list[str]]:
+    """Whole months before the horizon's month go by dropping their partitions (PostgreSQL);
+    the partly-past month, and rows held by no month's partition (the default partition;
+    every row on SQLite), go by DELETE. Last in the purge, drops last of all: a dropped
+    partition holds its table's exclusive lock, which stops sign-ins, until the commit.
+    Returns the counts by kind and the partitions dropped."""
+    month = keep_from.replace(day=1)
+    counts = {kind: _delete(model, and_(model.work_date >= month, model.work_date < keep_from))
+              for kind, model in ATTENDANCE.items()}
+    dropped = []
+    for kind, model in ATTENDANCE.items():
+        gone = partitions.drop_before(model.__tablename__, month)
+        counts[kind] += sum(gone.values()) + _delete(model, model.work_date < month)
+        dropped += gone
+    return counts, dropped
 
 
 def _delete_wage_records(batch_ids: list[int]) -> dict[str, int]:

@@ -167,10 +167,14 @@ def _member(person, project) -> Allocation:
     return allocation
 
 
+_INSERT_SIGNIN = insert(SignIn.__table__).returning(*SignIn.__table__.columns)
+
+
 def _sign_in(project_id: int, allocation, officer_person_id: int, method: str, lng, lat,
              distance) -> tuple[SignIn, bool]:
-    """The day's sign-in of the person on the project: (record, created). Two scans at
-    the same moment meet at the unique (project, person, day) and return one record.
+    """The day's sign-in of the person on the project: (record, created) — a new one as
+    the row stored (its columns, no relationships). Two scans at the same moment meet at
+    the unique (project, person, day) and return one record.
     `allocation` is an Allocation or a row with its id, person_id and enterprise_id."""
     now = utcnow()
     day = now.astimezone(SHANGHAI).date()
@@ -178,10 +182,10 @@ def _sign_in(project_id: int, allocation, officer_person_id: int, method: str, l
               "enterprise_id": allocation.enterprise_id, "work_date": day, "signed_at": now, "method": method,
               "officer_person_id": officer_person_id, "lng": lng, "lat": lat, "distance_m": distance}
     # No look first: at the morning peak nearly every sign-in is the day's first, and the
-    # unique key answers the rare second one. One INSERT … RETURNING, without the
-    # unit of work's bookkeeping for a single new row.
+    # unique key answers the rare second one. One prebuilt INSERT … RETURNING: the row
+    # as stored, without the ORM's bookkeeping for a single new record.
     try:
-        return db.session.scalars(insert(SignIn).returning(SignIn), [values]).one(), True
+        return db.session.execute(_INSERT_SIGNIN, values).one(), True
     except IntegrityError:  # nothing else is pending in a sign-in's transaction
         db.session.rollback()
         return db.session.scalar(select(SignIn).where(

@@ -12,7 +12,7 @@ from SpiffWorkflow.util.task import TaskState
 from app.extensions import db
 from app.forms.monitor import ActionForm, ReassignForm
 from app.forms.processes import TerminateForm
-from app.models import HumanTask, ProcessEvent, ProcessInstance, User
+from app.models import HumanTask, ProcessInstance, User
 from app.models.types import utcnow
 from app.services import accounts, audit
 from app.services.errors import DomainError
@@ -20,7 +20,7 @@ from app.web import monitor_queries as queries, subject_names
 from app.web.diagram_labels import translated
 from app.web.inbox import has_diagram, process_names
 from app.web.monitor import MAX_ID, bp, latest_definitions
-from app.workflow import migration, repair, runtime
+from app.workflow import history, migration, repair, runtime
 from app.workflow.errors import WorkflowFailure
 from app.workflow.registry import REGISTRY
 
@@ -50,8 +50,7 @@ def instance(instance_id: int):
     rows = db.session.scalars(select(HumanTask).where(HumanTask.instance_id == record.id,
                                                       HumanTask.status.in_(("open", "suspended")))
                               .order_by(HumanTask.id)).all()
-    events = db.session.scalars(select(ProcessEvent).where(ProcessEvent.instance_id == record.id)
-                                .order_by(ProcessEvent.id.desc()).limit(HISTORY_LIMIT)).all()
+    events = history.of(record, limit=HISTORY_LIMIT, newest_first=True)
     verdict = migration.check(record) if latest and latest.version > record.definition.version else None
     return render_template(
         "monitor/instance.html", instance=record, latest=latest, rows=rows, events=events,

@@ -1,21 +1,19 @@
 """What the process monitor shows, as queries: counts per process and status, overdue
-tasks, failed instances, the average time per task from the event history, and how
+tasks, failed instances, the average time per task from its inbox rows, and how
 many instances wait at each task. Templates render these; they never query."""
 import re
 from collections import defaultdict
-from datetime import datetime, time, timedelta, timezone
+from datetime import datetime, time, timedelta
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import defer, joinedload
 
 from app.extensions import db
-from app.models import HumanTask, ProcessEvent, ProcessInstance
+from app.models import HumanTask, ProcessInstance
 from app.models.workflow import INSTANCE_STATUSES
 from app.services.idcard import mask_id_number
 from app.web import SHANGHAI
 
-# Events after which the next task starts: the time up to a task's completion is its own.
-STEP_KINDS = ("started", "task_completed", "timer_fired", "message_received", "resumed", "retried", "migrated")
 DURATION_WINDOW = timedelta(days=90)
 ID_NUMBER = re.compile(r"(?<![0-9])[1-9][0-9]{16}[0-9Xx](?![0-9A-Za-z])")
 ID_KEY = re.compile(r"id_?(number|card|no)|idcard|身份证", re.IGNORECASE)
@@ -46,19 +44,14 @@ def failed_instances(limit: int = 10):
 
 
 def task_durations(now) -> dict[str, list[dict]]:
-    """process_key → [{task_key, count, seconds}] — the mean time from the step before a
-    task's completion (the moment it became due) to the completion, over recent events."""
-    previous = func.lag(ProcessEvent.at).over(partition_by=ProcessEvent.instance_id, order_by=ProcessEvent.id)
-    steps = (select(ProcessEvent.instance_id, ProcessEvent.kind, ProcessEvent.task_key, ProcessEvent.at,
-                    previous.label("previous_at"))
-             .where(ProcessEvent.kind.in_(STEP_KINDS), ProcessEvent.at >= now - DURATION_WINDOW).subquery())
+    """process_key → [{task_key, count, seconds}] — the mean time from a task's inbox row
+    opening (the moment it became due) to its completion, over recent completions."""
     rows = db.session.execute(
-        select(ProcessInstance.process_key, steps.c.task_key, steps.c.at, steps.c.previous_at)
-        .join(ProcessInstance, ProcessInstance.id == steps.c.instance_id)
-        .where(steps.c.kind == "task_completed", steps.c.previous_at.is_not(None)))
+        select(HumanTask.process_key, HumanTask.task_key, HumanTask.completed_at, HumanTask.created_at)
+        .where(HumanTask.status == "completed", HumanTask.completed_at >= now - DURATION_WINDOW))
     totals: dict[tuple, list] = defaultdict(lambda: [0, 0.0])
-    for key, task_key, at, previous_at in rows:
-        seconds = (_aware(at) - _aware(previous_at)).total_seconds()
+    for key, task_key, completed_at, opened_at in rows:
+        seconds = (completed_at - opened_at).total_seconds()
         totals[(key, task_key)][0] += 1
         totals[(key, task_key)][1] += max(seconds, 0)
     result: dict[str, list[dict]] = defaultdict(list)
@@ -69,13 +62,6 @@ def task_durations(now) -> dict[str, list[dict]]:
         for bar in bars:
             bar["percent"] = max(round(bar["seconds"] * 100 / longest), 1)
     return dict(result)
-
-
-def _aware(value):
-    """lag() comes back without the column type's conversion: naive (SQLite, UTC) or text."""
-    if isinstance(value, str):
-        value = datetime.fromisoformat(value)
-    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
 
 
 def waiting_counts(process_key: str) -> dict[str, int]:

@@ -17,6 +17,7 @@ A header a view set itself (the sandbox CSP of a downloaded diagram) is kept.
 import base64
 import hashlib
 import secrets
+from functools import cache
 
 from flask import Flask, Response, current_app, has_request_context, request
 from secure import (ContentSecurityPolicy, PermissionsPolicy, ReferrerPolicy, Secure, StrictTransportSecurity,
@@ -24,6 +25,7 @@ from secure import (ContentSecurityPolicy, PermissionsPolicy, ReferrerPolicy, Se
 
 SELF, NONE = "'self'", "'none'"
 NONCE_KEY = "realname.csp_nonce"
+NONCE_SLOT = "NONCE-SLOT"  # where a request's nonce goes in the prebuilt policy
 HSTS_SECONDS = 365 * 24 * 60 * 60
 # The style="" values in app/static/vendor/bpmn-js/bpmn-modeler.production.min.js (the icons
 # of the align-elements menu); tests/web/test_security_headers.py checks the list against it.
@@ -75,10 +77,10 @@ def content_security_policy(nonce: str) -> ContentSecurityPolicy:
             .frame_ancestors(NONE))
 
 
-def _headers() -> Secure:
-    hsts = StrictTransportSecurity().max_age(HSTS_SECONDS) if current_app.config["SESSION_COOKIE_SECURE"] else None
+def _headers(https: bool) -> Secure:
+    hsts = StrictTransportSecurity().max_age(HSTS_SECONDS) if https else None
     return Secure(
-        csp=content_security_policy(csp_nonce()),
+        csp=content_security_policy(NONCE_SLOT),
         xfo=XFrameOptions().deny(),
         xcto=XContentTypeOptions().nosniff(),
         referrer=ReferrerPolicy().same_origin(),
@@ -87,7 +89,14 @@ def _headers() -> Secure:
     )
 
 
+@cache
+def _header_items(https: bool) -> tuple[tuple[str, str], ...]:
+    """The headers, built once: only the nonce changes from one request to the next."""
+    return tuple(_headers(https).header_items())
+
+
 def _add_headers(response: Response) -> Response:
-    for name, value in _headers().header_items():
-        response.headers.setdefault(name, value)
+    nonce = csp_nonce()
+    for name, value in _header_items(current_app.config["SESSION_COOKIE_SECURE"]):
+        response.headers.setdefault(name, value.replace(NONCE_SLOT, nonce))
     return response

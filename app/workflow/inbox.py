@@ -70,18 +70,19 @@ def _candidate_columns(candidate: Candidate) -> dict:
 
 
 def sync(instance, open_before: set[str], ready_tasks, completed=None, actor_id=None, now=None,
-         fixed: dict | None = None) -> None:
+         fixed: dict | None = None, form: dict | None = None) -> None:
     """Opens rows for newly READY user tasks and closes the rows of tasks no longer READY.
 
     The open (or suspended) rows of an instance are exactly the READY user tasks of its
     saved state, so `open_before` (those of the state as loaded) names them without a
-    query; `completed` is the row just completed, already in the session. `fixed` are
+    query; `completed` is the row just completed, already in the session, and `form` what
+    was submitted with it (kept on the row: it is the history's record). `fixed` are
     the rules resolved at start (fixed_candidates)."""
     ready_ids = {str(t.id) for t in ready_tasks}
     gone = open_before - ready_ids
     now = now or utcnow()
     if completed is not None and completed.spiff_task_id in gone:
-        rows.close_task(completed, "completed", now, actor_id)
+        rows.close_task(completed, "completed", now, actor_id, form)
         gone.discard(completed.spiff_task_id)
     if gone:
         db.session.execute(update(HumanTask).where(

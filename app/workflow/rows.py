@@ -1,4 +1,4 @@
-"""The rows of a running instance — its own, its history, its inbox — written with
+"""The rows of a running instance — its own and its inbox's — written with
 prebuilt Core statements on the session's connection.
 
 Starting and completing are the hot path: the ORM's unit of work cost about half of
@@ -14,9 +14,9 @@ from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
 
 from app.extensions import db
-from app.models import HumanTask, ProcessEvent, ProcessInstance
+from app.models import HumanTask, ProcessInstance
 
-_INSTANCE, _EVENT, _TASK = ProcessInstance.__table__, ProcessEvent.__table__, HumanTask.__table__
+_INSTANCE, _TASK = ProcessInstance.__table__, HumanTask.__table__
 
 # What a save changes on the instance row; the row's version moves by one.
 SAVED = ("state", "status", "waiting_for", "updated_at", "completed_at")
@@ -24,11 +24,10 @@ _INSERT_INSTANCE = insert(_INSTANCE).returning(_INSTANCE.c.id)
 _UPDATE_INSTANCE = update(_INSTANCE).where(
     _INSTANCE.c.id == bindparam("b_id"), _INSTANCE.c.lock_version == bindparam("b_version")).values(
     {name: bindparam(name) for name in SAVED} | {"lock_version": bindparam("b_next")})
-_INSERT_EVENTS = insert(_EVENT)
 _INSERT_TASKS = insert(_TASK)
 _CLOSE_TASK = update(_TASK).where(_TASK.c.id == bindparam("b_id")).values(
-    status=bindparam("status"), completed_at=bindparam("completed_at"), completed_by_id=bindparam("completed_by_id"))
-_EVENT_COLUMNS = ("instance_id", "at", "kind", "task_key", "actor_id", "detail")
+    status=bindparam("status"), completed_at=bindparam("completed_at"), completed_by_id=bindparam("completed_by_id"),
+    completed_data=bindparam("completed_data"))
 
 
 def _execute(statement, params):
@@ -58,19 +57,14 @@ def update_instance(instance: ProcessInstance, values: dict) -> None:
     set_committed_value(instance, "lock_version", version + 1)
 
 
-def insert_events(rows: list[dict]) -> None:
-    """History rows, all of a transaction's at once (one statement)."""
-    if rows:
-        _execute(_INSERT_EVENTS, [{name: row.get(name) for name in _EVENT_COLUMNS} for row in rows])
-
-
 def insert_tasks(rows: list[dict]) -> None:
     """New inbox rows (one statement)."""
     if rows:
         _execute(_INSERT_TASKS, rows)
 
 
-def close_task(row: HumanTask, status: str, at, by_id) -> None:
-    _execute(_CLOSE_TASK, {"b_id": row.id, "status": status, "completed_at": at, "completed_by_id": by_id})
-    for name, value in (("status", status), ("completed_at", at), ("completed_by_id", by_id)):
+def close_task(row: HumanTask, status: str, at, by_id, data: dict | None = None) -> None:
+    values = {"status": status, "completed_at": at, "completed_by_id": by_id, "completed_data": data}
+    _execute(_CLOSE_TASK, {"b_id": row.id, **values})
+    for name, value in values.items():
         set_committed_value(row, name, value)

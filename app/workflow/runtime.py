@@ -22,13 +22,13 @@ from app.workflow import definitions, inbox, messages, saving
 from app.workflow.errors import TaskConflict, WorkflowFailure
 from app.workflow.registry import REGISTRY
 # callers name these runtime.X: an instance's load, step and save are one concern with its actions
-from app.workflow.saving import NOTHING, disarm, event, event_row, load, run_step  # noqa: F401
+from app.workflow.saving import NOTHING, disarm, event, load, run_step  # noqa: F401
 from app.workflow.serializer import new_workflow
 
 
-def save(instance, workflow, completed=None, actor_id=None, events=()) -> None:
+def save(instance, workflow, completed=None, actor_id=None, form=None) -> None:
     """saving.save, and the messages the step threw delivered in the same transaction."""
-    thrown = saving.save(instance, workflow, completed, actor_id, events)
+    thrown = saving.save(instance, workflow, completed, actor_id, form)
     if thrown:
         messages.route(instance, thrown)
 
@@ -76,9 +76,8 @@ def start(process_key: str, subject: dict, actor=None, data: dict | None = None)
     workflow = new_workflow(spec, subprocess_specs)
     workflow.task_tree.data.update({**(data or {}), **subject})
     workflow.lane_candidates = lane_candidates
-    started = event_row("started", actor_id, version=latest.version)
     run_step(instance, workflow, actor_id, lambda wf: wf.do_engine_steps())
-    save(instance, workflow, actor_id=actor_id, events=[started])
+    save(instance, workflow, actor_id=actor_id)  # its "started" is the row itself (history.py)
     return instance
 
 
@@ -112,8 +111,7 @@ def _complete(instance, row, user_id, data):
         wf.do_engine_steps()
 
     run_step(instance, workflow, user_id, step)
-    save(instance, workflow, completed=row, actor_id=user_id,
-         events=[event_row("task_completed", user_id, row.task_key, data=data)])
+    save(instance, workflow, completed=row, actor_id=user_id, form=data)
 
 
 def claim(row: HumanTask, user) -> None:

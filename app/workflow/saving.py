@@ -28,11 +28,6 @@ def event(instance, kind: str, actor_id=None, task_key=None, **detail) -> None:
                                 detail=detail or None))
 
 
-def event_row(kind: str, actor_id=None, task_key=None, **detail) -> dict:
-    """A history row for save() to write with the instance (its id is filled in then)."""
-    return {"at": utcnow(), "kind": kind, "actor_id": actor_id, "task_key": task_key, "detail": detail or None}
-
-
 def load(instance: ProcessInstance):
     spec, subprocess_specs = definitions.specs_for(instance.definition)
     workflow = loads(instance.state, spec, subprocess_specs)
@@ -73,18 +68,18 @@ def _describe(error: Exception) -> str:
     return f"{error.__class__.__name__}: {text}"[:1000]
 
 
-def save(instance, workflow, completed=None, actor_id=None, events=()) -> list:
+def save(instance, workflow, completed=None, actor_id=None, form=None) -> list:
     """Writes the state (INSERTing a new instance, state included; else one versioned
-    UPDATE), the history rows `events` and those of this save, inbox rows, the timer row
-    and message waits. Returns the messages the step threw, for the caller to route."""
+    UPDATE), the history rows the step added (event()), inbox rows (`completed` closed with the `form`
+    submitted), the timer row and message waits. Returns the messages the step threw,
+    for the caller to route. The start, the completed tasks and the end are history
+    without an event row of their own (app/workflow/history.py)."""
     now = utcnow()
     ready = workflow.get_tasks(state=TaskState.READY, manual=True)
     waiting = workflow.waiting_events()
-    events = list(events)
     completed_at = instance.completed_at
     if workflow.is_completed():
         status, completed_at = "completed", now
-        events.append(event_row("completed"))
     else:
         status = "running" if ready or not waiting else "waiting"
     old_waits = instance.waiting_for or NOTHING
@@ -105,9 +100,8 @@ def save(instance, workflow, completed=None, actor_id=None, events=()) -> list:
         rows.insert_instance(instance)
     else:
         rows.update_instance(instance, values)
-    rows.insert_events([{**e, "instance_id": instance.id} for e in events])
     inbox.sync(instance, getattr(workflow, "open_task_ids", set()), ready, completed, actor_id, now,
-               getattr(workflow, "lane_candidates", {}))
+               getattr(workflow, "lane_candidates", {}), form)
     workflow.open_task_ids = {str(t.id) for t in ready}
     if new_instance:
         _write_waits(instance.id, old_waits, waits, deadline)

@@ -27,12 +27,13 @@ import time_machine
 from sqlalchemy import func, select
 
 from app.extensions import db
-from app.models import Employment, HumanTask, ProcessEvent, SignIn, WorkflowTimer
+from app.models import Employment, HumanTask, SignIn, WorkflowTimer
 from app.models.types import utcnow
 from app.services import employment as employment_service
 from app.workflow import timers
 from tests.reliability import workers
 from tests.reliability.consistency import inconsistencies
+from tests.support import history
 from tests.support.people import verified_person
 from tests.support.site import code_of, confirmed, officer, set_point, site_wgs84
 from tests.support.staffing import staffing
@@ -104,8 +105,7 @@ def test_consents_expiries_and_two_way_sign_ins_race_and_each_happens_once(app, 
     for h in hires:
         employment = db.session.get(Employment, h.id)
         oks = sum(1 for op, outcome in outcomes if op[0] == "complete" and op[1] == consent[h.id].id and outcome == "ok")
-        completions = db.session.scalar(select(func.count()).select_from(ProcessEvent).where(
-            ProcessEvent.instance_id == h.process_instance_id, ProcessEvent.kind == "task_completed"))
+        completions = history.count(h.process_instance_id, "task_completed")
         assert (employment.status, oks, completions) in {("pending_registration", 1, 1), ("expired", 0, 0)}, \
             (h.id, employment.status, oks, completions)
         registration = db.session.scalars(select(HumanTask.task_key).where(

@@ -1,7 +1,7 @@
 """A database connection that the server ends (a restart, a failover, an administrator's
 pg_terminate_backend) costs at most the one request that was using it: the pool
-pre-pings every connection it hands out — to web workers and to the scheduler, which
-share the engine options — and a connection lost in the middle of a request is a 503
+checks every connection it hands out (app/db_liveness.py) — to web workers and to the
+scheduler, which share the engine — and a connection lost in the middle of a request is a 503
 with Retry-After that changed nothing, never a 500. The connections are ended by a real
 pg_terminate_backend, between requests, inside one, and at random during a burst
 against gunicorn. PostgreSQL only."""
@@ -211,3 +211,21 @@ def test_connections_ended_during_a_burst_cost_no_500(pg, world, tmp_path):
     assert after == [200] * 20
     log = (tmp_path / "gunicorn.log").read_text(errors="replace")
     assert not re.search(r"unhandled error", log), log[-3000:]
+
+
+def test_a_connection_handed_out_again_at_once_costs_no_ping(pg, monkeypatch):
+    """The check that replaced pool_pre_ping pings only a connection the server spoke on
+    or one left unused for PING_AFTER_IDLE seconds: not one round trip per transaction."""
+    from app import db_liveness
+
+    pings = []
+    answers = db_liveness._answers
+    monkeypatch.setattr(db_liveness, "_answers", lambda conn: pings.append(1) or answers(conn))
+    for _ in range(3):
+        assert db.session.scalar(select(func.count()).select_from(User)) >= 0
+        db.session.commit()
+    assert pings == []
+    monkeypatch.setattr(db_liveness, "PING_AFTER_IDLE", 0.0)
+    db.session.scalar(select(func.count()).select_from(User))
+    db.session.commit()
+    assert pings == [1]

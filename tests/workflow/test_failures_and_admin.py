@@ -3,8 +3,9 @@ monitor, suspend, resume, terminate and retry; messages pass between instances."
 from sqlalchemy import select
 
 from app.extensions import db
-from app.models import AuditEntry, HumanTask, ProcessEvent, ProcessInstance
+from app.models import AuditEntry, HumanTask, ProcessInstance
 from app.workflow import runtime
+from tests.support import history
 from tests.support.factories import auth, token
 from tests.workflow.conftest import FAILING
 
@@ -66,9 +67,7 @@ def test_admin_lists_suspends_resumes_and_terminates(client, deploy, parties, wo
     assert len(client.get("/api/v1/tasks", headers=auth(hr)).get_json()["items"]) == 2
     entry = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "process.terminate"))
     assert entry.reason == "重复发起" and entry.record_id == str(first)
-    kinds = db.session.scalars(select(ProcessEvent.kind).where(ProcessEvent.instance_id == first)
-                               .order_by(ProcessEvent.id)).all()
-    assert kinds == ["started", "suspended", "resumed", "terminated"]
+    assert history.kinds(first) == ["started", "suspended", "resumed", "terminated"]
 
 
 def test_only_admins_monitor(client, deploy, parties):
@@ -92,6 +91,4 @@ def test_a_thrown_message_reaches_the_waiting_instance(deploy):
     db.session.commit()
     db.session.refresh(receiver)
     assert sender.status == "completed" and receiver.status == "completed"
-    kinds = db.session.scalars(select(ProcessEvent.kind).where(ProcessEvent.instance_id == receiver.id)
-                               .order_by(ProcessEvent.id)).all()
-    assert kinds == ["started", "message_received", "completed"]
+    assert history.kinds(receiver.id) == ["started", "message_received", "completed"]

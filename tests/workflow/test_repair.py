@@ -12,6 +12,7 @@ from app.models import HumanTask, ProcessEvent, ProcessInstance, WorkflowTimer
 from app.services.errors import Conflict, NotFound
 from app.workflow import repair, runtime, timers
 from app.workflow.errors import WorkflowFailure
+from tests.support.history import kinds
 from tests.support.factories import auth, token
 from tests.workflow.conftest import RECORDED, fixture_xml
 
@@ -19,11 +20,6 @@ from tests.workflow.conftest import RECORDED, fixture_xml
 def open_rows(instance_id):
     return db.session.scalars(select(HumanTask).where(HumanTask.instance_id == instance_id,
                                                       HumanTask.status == "open")).all()
-
-
-def kinds(instance_id):
-    return db.session.scalars(select(ProcessEvent.kind).where(ProcessEvent.instance_id == instance_id)
-                              .order_by(ProcessEvent.id)).all()
 
 
 def test_a_reassigned_task_is_done_by_the_named_user(client, deploy, parties, world):

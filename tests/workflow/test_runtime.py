@@ -5,8 +5,9 @@ from sqlalchemy import func, select
 from SpiffWorkflow.util.task import TaskState
 
 from app.extensions import db
-from app.models import HumanTask, ProcessEvent, ProcessInstance
+from app.models import HumanTask, ProcessInstance
 from app.workflow import runtime
+from tests.support import history
 from tests.support.factories import auth, token
 from tests.workflow.conftest import RECORDED, fixture_xml
 
@@ -72,9 +73,7 @@ def test_complete_runs_the_rest_and_records_history(client, deploy, parties):
     db.session.refresh(instance)
     assert instance.status == "completed"
     assert [r["outcome"] for r in RECORDED] == ["agree"]
-    kinds = db.session.scalars(select(ProcessEvent.kind).where(ProcessEvent.instance_id == instance.id)
-                               .order_by(ProcessEvent.id)).all()
-    assert kinds == ["started", "task_completed", "completed"]
+    assert history.kinds(instance.id) == ["started", "task_completed", "completed"]
     again = client.post(f"/api/v1/tasks/{task.id}/complete", json={"data": {"decision": "agree"}},
                         headers=auth(tok))
     assert again.status_code == 409

@@ -6,9 +6,10 @@ import time_machine
 from sqlalchemy import select
 
 from app.extensions import db
-from app.models import HumanTask, ProcessEvent, ProcessInstance, WorkflowTimer
+from app.models import HumanTask, ProcessInstance, WorkflowTimer
 from app.models.types import utcnow
 from app.workflow import runtime
+from tests.support import history
 from tests.support.factories import auth, token
 from tests.workflow.conftest import RECORDED
 
@@ -93,8 +94,7 @@ def test_timer_catch_event_and_restart(app, deploy):
     db.session.expire_all()
     instance = db.session.get(ProcessInstance, instance_id)
     assert instance.status == "completed"
-    assert db.session.scalars(select(ProcessEvent.kind).where(ProcessEvent.instance_id == instance_id)
-                              .order_by(ProcessEvent.id)).all() == ["started", "timer_fired", "completed"]
+    assert history.kinds(instance_id) == ["started", "timer_fired", "completed"]
 
 
 def test_suspended_instance_timers_wait_for_resume(app, deploy, parties, world):

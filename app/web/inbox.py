@@ -83,7 +83,7 @@ def has_diagram(xml: str) -> bool:
 
 def _my_task(task_id: int) -> HumanTask:
     """A task the user is a candidate for; anything else is 404 (not theirs to see)."""
-    row = db.session.get(HumanTask, task_id) if task_id <= MAX_ID else None
+    row = inbox.task_with_instance(task_id) if task_id <= MAX_ID else None
     if row is None or not inbox.is_candidate(current_user, row):
         abort(404)
     return row
@@ -169,7 +169,7 @@ def _selected_ids() -> list[int]:
 
 def _complete_one(task_id: int, data: dict) -> str | None:
     """Completes one approval task; returns why it failed, or None."""
-    row = db.session.get(HumanTask, task_id) if task_id <= MAX_ID else None
+    row = inbox.task_with_instance(task_id) if task_id <= MAX_ID else None
     if row is None or not inbox.is_candidate(current_user, row):
         return gettext("待办 #%(id)d：不存在或无权查看", id=task_id)
     label = gettext("待办 #%(id)d「%(title)s」", id=row.id, title=translated(row.title))

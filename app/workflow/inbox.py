@@ -15,7 +15,6 @@ from SpiffWorkflow.util.task import TaskState
 from app.extensions import db
 from app.models import HumanTask, ProcessInstance, RoleGrant, User
 from app.models.types import utcnow
-from app.workflow import rows
 from app.workflow.registry import ENTERPRISE, PLATFORM, PROJECT, REGISTRY, Candidate
 
 
@@ -69,9 +68,11 @@ def _candidate_columns(candidate: Candidate) -> dict:
             "candidate_excluded_user_id": candidate.excluded_user_id}
 
 
-def sync(instance, open_before: set[str], ready_tasks, completed=None, actor_id=None, now=None,
-         fixed: dict | None = None, form: dict | None = None) -> None:
-    """Opens rows for newly READY user tasks and closes the rows of tasks no longer READY.
+def changes(instance, open_before: set[str], ready_tasks, completed=None, actor_id=None, now=None,
+            fixed: dict | None = None, form: dict | None = None) -> tuple[tuple | None, list[dict], set[str]]:
+    """What a step changes in the instance's inbox: (the completed row and its closing
+    values, or None; the rows to open for newly READY user tasks; the spiff ids of open
+    rows to withdraw). Writing is the caller's (rows.write_step, then withdraw).
 
     The open (or suspended) rows of an instance are exactly the READY user tasks of its
     saved state, so `open_before` (those of the state as loaded) names them without a
@@ -81,25 +82,31 @@ def sync(instance, open_before: set[str], ready_tasks, completed=None, actor_id=
     ready_ids = {str(t.id) for t in ready_tasks}
     gone = open_before - ready_ids
     now = now or utcnow()
+    close = None
     if completed is not None and completed.spiff_task_id in gone:
-        rows.close_task(completed, "completed", now, actor_id, form)
+        close = (completed, {"status": "completed", "completed_at": now, "completed_by_id": actor_id,
+                             "completed_data": form})
         gone.discard(completed.spiff_task_id)
-    if gone:
+    opened = [_open_row(instance, task, now, fixed or {}) for task in ready_tasks if str(task.id) not in open_before]
+    return close, opened, gone
+
+
+def withdraw(instance_id: int, spiff_task_ids: set[str], now) -> None:
+    """Open rows of tasks that are no longer READY (a boundary timer, a message, a gateway)."""
+    if spiff_task_ids:
         db.session.execute(update(HumanTask).where(
-            HumanTask.instance_id == instance.id, HumanTask.spiff_task_id.in_(sorted(gone)),
+            HumanTask.instance_id == instance_id, HumanTask.spiff_task_id.in_(sorted(spiff_task_ids)),
             HumanTask.status.in_(("open", "suspended"))).values(status="withdrawn", completed_at=now))
-    rows.insert_tasks([_open_row(instance, task, now, fixed or {}) for task in ready_tasks
-                       if str(task.id) not in open_before])
 
 
 def _open_row(instance, task, now, fixed: dict) -> dict:
     spec, lane = task.task_spec, task.task_spec.lane
     candidate = Candidate(**fixed[lane]) if lane in fixed else resolve(lane, instance.subject)
-    return {"instance_id": instance.id, "spiff_task_id": str(task.id), "process_key": instance.process_key,
+    return {"spiff_task_id": str(task.id), "process_key": instance.process_key,
             "task_key": spec.bpmn_id, "title": (spec.bpmn_name or spec.bpmn_id)[:200], "form_key": form_key_of(task),
             "subject": instance.subject, "subject_text": instance.subject_text, "lane": lane,
             "due_at": due_at(task), "status": "open", "created_at": now, "claimed_by_id": None,
-            "completed_at": None, "completed_by_id": None, **_candidate_columns(candidate)}
+            "completed_at": None, "completed_by_id": None, "completed_data": None, **_candidate_columns(candidate)}
 
 
 def task_with_instance(task_id: int) -> HumanTask | None:

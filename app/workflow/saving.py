@@ -94,14 +94,10 @@ def save(instance, workflow, completed=None, actor_id=None, form=None) -> list:
         with db.session.no_autoflush:
             _write_waits(instance.id, old_waits, waits, deadline)
     db.session.flush()  # what the caller changed through the ORM (the row's version too), before the instance
-    if new_instance:
-        for name, value in values.items():
-            setattr(instance, name, value)
-        rows.insert_instance(instance)
-    else:
-        rows.update_instance(instance, values)
-    inbox.sync(instance, getattr(workflow, "open_task_ids", set()), ready, completed, actor_id, now,
-               getattr(workflow, "lane_candidates", {}), form)
+    close, opened, gone = inbox.changes(instance, getattr(workflow, "open_task_ids", set()), ready, completed,
+                                        actor_id, now, getattr(workflow, "lane_candidates", {}), form)
+    rows.write_step(instance, values, close, opened)
+    inbox.withdraw(instance.id, gone, now)
     workflow.open_task_ids = {str(t.id) for t in ready}
     if new_instance:
         _write_waits(instance.id, old_waits, waits, deadline)

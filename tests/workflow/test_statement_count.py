@@ -28,6 +28,8 @@ BUDGET = {
     # the same without a next row; "completed" is the instance row's completed_at
     "acknowledge": 3,
 }
+# On PostgreSQL a step's writes are one statement (rows.write_step): its reads and that.
+BUDGET_POSTGRESQL = {"start": 2, "approve": 2, "acknowledge": 2}
 TOKEN_CHECKS_AT_MOST = 1  # per API request
 
 
@@ -91,7 +93,8 @@ def test_a_two_task_instance_costs_its_budget_of_statements_and_three_commits(cl
     two_task_instance(client, parties, tokens)  # the first start of a key also reads its latest version
     measured = two_task_instance(client, parties, tokens)
     counts = {step: len(statements) for step, statements in measured["steps"].items()}
-    assert counts == BUDGET, "\n".join(f"{step}: {statements}" for step, statements in measured["steps"].items())
+    budget = BUDGET_POSTGRESQL if db.engine.dialect.name == "postgresql" else BUDGET
+    assert counts == budget, "\n".join(f"{step}: {statements}" for step, statements in measured["steps"].items())
     assert sum(counts.values()) <= 10
     assert measured["commits"] == 3  # one durable commit per user action: start and each completion
     assert measured["token_checks"] <= 2 * TOKEN_CHECKS_AT_MOST

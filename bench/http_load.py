@@ -102,27 +102,31 @@ def cpu_used(before: dict, after: dict) -> dict:
     return {group: sum(after[group][pid] - before[group].get(pid, 0.0) for pid in after[group]) for group in after}
 
 
-def client_process(port: int, make, spec: dict, warmup: list, jobs: list, clients: int, pipe) -> None:
-    """Runs in the spawned process: a warm-up pass, then (when the parent says go) the
-    measured pass; sends back latencies, statuses and the process's CPU time."""
+def client_process(port: int, make, spec: dict, warmup: list, jobs: list, clients: int, pipe,
+                   measure=drive) -> None:
+    """Runs in the spawned process: a warm-up pass (always `drive`), then (when the parent
+    says go) the measured pass with `measure` (same arguments as `drive`); sends back
+    latencies, statuses and the process's CPU time."""
     maker = make(spec)
     drive(port, warmup, maker, clients)
     pipe.send("warm")
     pipe.recv()
     cpu0 = sum(os.times()[:2])
-    result = drive(port, jobs, maker, clients)
+    result = measure(port, jobs, maker, clients)
     result["client_cpu"] = sum(os.times()[:2]) - cpu0
     pipe.send(result)
     pipe.close()
 
 
 def load(port: int, master_pid: int, db_name: str, make, spec: dict, warmup: list, jobs: list,
-         clients: int) -> dict:
+         clients: int, measure=drive) -> dict:
     """The load generator in a spawned process (`make(spec)` builds its request maker
-    there); CPU of the server side over the measured pass."""
+    there; `measure`, a module-level function, drives the measured pass: closed-loop
+    `drive` unless told); CPU of the server side over the measured pass."""
     ctx = multiprocessing.get_context("spawn")  # nothing inherited: no app, no pooled connections
     parent, child = ctx.Pipe()
-    process = ctx.Process(target=client_process, args=(port, make, spec, warmup, jobs, clients, child), daemon=True)
+    process = ctx.Process(target=client_process, args=(port, make, spec, warmup, jobs, clients, child, measure),
+                          daemon=True)
     process.start()
     try:
         if not parent.poll(600) or parent.recv() != "warm":

@@ -49,11 +49,15 @@ the time goes: CPU per request in the gunicorn workers, the PostgreSQL backends 
 load generator (from /proc), and one sign-in in-process (SQL statements, time in the
 database driver).
 
-Measured now (quick runs, issue 21, load average 1.6–2.0 on 2 CPUs from other work):
-with the token checked in its own statement (3 statements + commit) 144 and 97
-sign-ins/s, ratio 0.23–0.24, 5.6–5.8 CPU ms per sign-in in gunicorn; with the token's
-check folded into the facts (2 statements + commit) 208 and 129 sign-ins/s, ratio
-0.51–0.52, 3.5–5.0 CPU ms, p99 1.65–1.68 × the bare insert's. Both goals still missed.
+Measured 2026-12-03 (issue 21, on a VM whose neighbours move every figure by ±20 %):
+with the token checked in its own statement (3 statements + commit) ratio 0.23–0.24;
+with the check folded into the facts (2 statements + commit) 0.51–0.52, p99 1.65 × the
+bare insert's. Then: no pool ping per transaction, the security headers built once, the
+INSERT as a prebuilt Core statement, and the facts query with its constants written in,
+so PostgreSQL keeps a generic plan instead of re-planning every sign-in (server CPU per
+sign-in 2.6 → 0.8–1.1 ms): full runs 0.62 (p99 2.21 ×) and 0.53 (p99 1.58 ×), quick runs
+0.58–0.75 (p99 0.81–1.28 ×), the floor 0.56–0.88; gunicorn 3.9–5.2 CPU ms per sign-in
+against the floor's 4.3–4.4 and the bare insert's 2.5–3.1.
 """
 import contextlib
 import hashlib

@@ -46,37 +46,38 @@ def _on_postgresql() -> bool:
 
 def write_step(instance: ProcessInstance, values: dict, close: tuple | None, opened: list[dict]) -> None:
     """A step's rows: the instance (INSERTed with `values` when new, else the versioned
-    UPDATE), `close` = (the completed inbox row, its new values), the `opened` inbox rows
-    (their instance_id filled in here)."""
-    new = instance.id is None
-    if not _on_postgresql():
-        if new:
-            for name, value in values.items():
-                setattr(instance, name, value)
+    UPDATE), `close` = (the completed inbox row, its new values; a new instance has
+    none), the `opened` inbox rows (their instance_id filled in here)."""
+    if instance.id is None:
+        for name, value in values.items():
+            setattr(instance, name, value)
+    if _on_postgresql():
+        _write_together(instance, values, close, opened)
+    else:
+        if instance.id is None:
             insert_instance(instance)
         else:
             update_instance(instance, values)
         if close is not None:
             close_task(close[0], **close[1])
         insert_tasks([{**row, "instance_id": instance.id} for row in opened])
-        return
+
+
+def _write_together(instance: ProcessInstance, values: dict, close: tuple | None, opened: list[dict]) -> None:
     params = {f"n{i}_{name}": value for i, row in enumerate(opened) for name, value in row.items()}
+    if instance.id is None:
+        instance.id = _execute(_pg_start(len(opened)), params | _instance_values(instance)).scalar_one()
+        _now_persistent(instance)
+        return
     if close is not None:
         params |= {"c_id": close[0].id, **{f"c_{name}": value for name, value in close[1].items()}}
-    if new:
-        for name, value in values.items():
-            setattr(instance, name, value)
-        params |= _instance_values(instance)
-        instance.id = _execute(_pg_start(len(opened)), params).scalar_one()
-        _now_persistent(instance)
-    else:
-        version = instance.lock_version
-        params |= {"b_id": instance.id, "b_version": version, "b_next": version + 1, **values}
-        if _execute(_pg_save(close is not None, len(opened)), params).scalar_one() != 1:
-            raise StaleDataError(f"process_instance {instance.id} was changed by another transaction")
-        for name, value in values.items():
-            set_committed_value(instance, name, value)
-        set_committed_value(instance, "lock_version", version + 1)
+    version = instance.lock_version
+    params |= {"b_id": instance.id, "b_version": version, "b_next": version + 1, **values}
+    if _execute(_pg_save(close is not None, len(opened)), params).scalar_one() != 1:
+        raise StaleDataError(f"process_instance {instance.id} was changed by another transaction")
+    for name, value in values.items():
+        set_committed_value(instance, name, value)
+    set_committed_value(instance, "lock_version", version + 1)
     if close is not None:
         for name, value in close[1].items():
             set_committed_value(close[0], name, value)

@@ -25,3 +25,8 @@ migrate = Migrate(render_as_batch=True, compare_type=True)
 login = LoginManager()
 csrf = CSRFProtect()
 babel = Babel()
+
+
+def on_postgresql() -> bool:
+    """Whether the session's database is PostgreSQL (the few statements written for it alone)."""
+    return db.session.get_bind().dialect.name == "postgresql"

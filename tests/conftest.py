@@ -2,6 +2,7 @@
 PostgreSQL when TEST_DATABASE_URL names a server), emptied after every test."""
 import contextvars
 import os
+from contextlib import contextmanager
 import re
 
 import hypothesis
@@ -48,28 +49,37 @@ def _pg_admin_conninfo(url: str) -> str:
     return f"host={u.host or '127.0.0.1'} port={u.port or 5432} user={u.username or 'postgres'} dbname={u.database or 'postgres'}"
 
 
+@contextmanager
+def empty_database(name: str, folder):
+    """The URL of an empty database of the run's kind: PostgreSQL database `name` (made
+    anew, dropped afterwards) when TEST_DATABASE_URL names a server, else a SQLite file in
+    `folder`."""
+    if not PG_SERVER:
+        yield f"sqlite:///{folder / f'{name}.sqlite3'}"
+        return
+    with psycopg.connect(_pg_admin_conninfo(PG_SERVER), autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield make_url(PG_SERVER).set(drivername="postgresql+psycopg", database=name).render_as_string(
+            hide_password=False)
+    finally:
+        with psycopg.connect(_pg_admin_conninfo(PG_SERVER), autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
 @pytest.fixture(scope="session")
 def database_url(tmp_path_factory, worker_id):
     """A freshly migrated database for this worker, built with `flask db upgrade`."""
-    if PG_SERVER:
-        # the pid keeps two runs at once (two checkouts, CI beside a developer) apart
-        name = "rn_test_" + re.sub(r"\W", "", worker_id) + f"_{os.getpid()}"
-        with psycopg.connect(_pg_admin_conninfo(PG_SERVER), autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-            conn.execute(f'CREATE DATABASE "{name}"')
-        url = make_url(PG_SERVER).set(drivername="postgresql+psycopg", database=name)
-        url = url.render_as_string(hide_password=False)
-    else:
-        url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite3'}"
-    app = create_app(base_config(url, tmp_path_factory.mktemp("migrate")))
-    result = app.test_cli_runner().invoke(args=["db", "upgrade"])
-    assert result.exit_code == 0, result.output
-    with app.app_context():
-        db.engine.dispose()
-    yield url
-    if PG_SERVER:
-        with psycopg.connect(_pg_admin_conninfo(PG_SERVER), autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    # the pid keeps two runs at once (two checkouts, CI beside a developer) apart
+    name = "rn_test_" + re.sub(r"\W", "", worker_id) + f"_{os.getpid()}"
+    with empty_database(name, tmp_path_factory.mktemp("db")) as url:
+        app = create_app(base_config(url, tmp_path_factory.mktemp("migrate")))
+        result = app.test_cli_runner().invoke(args=["db", "upgrade"])
+        assert result.exit_code == 0, result.output
+        with app.app_context():
+            db.engine.dispose()
+        yield url
 
 
 @pytest.fixture

@@ -8,6 +8,7 @@ import click
 from flask.cli import AppGroup
 from flask_babel import lazy_gettext as _l
 
+from app.extensions import on_postgresql
 from app.services import partitions as service
 from app.services.idcard import SHANGHAI
 from app.workflow.scheduler import register_job
@@ -21,7 +22,7 @@ def _today():
 
 def ahead() -> str:
     """The daily job; what it returns is shown on the monitor beside the run."""
-    if not service.on_postgresql():
+    if not on_postgresql():
         return "SQLite 数据库不分区"
     made = service.make_ahead(_today())
     return "新建分区：" + "，".join(made) if made else f"本月及以后 {service.AHEAD} 个月的分区均已建好"
@@ -34,7 +35,7 @@ register_job("partitions_ahead", ahead, "cron", hour=19, minute=0, title=_l("提
 @click.option("--months", default=service.AHEAD, show_default=True, help="Months after the current one.")
 def make_ahead(months: int):
     """Make any missing partition from this month to MONTHS ahead."""
-    if not service.on_postgresql():
+    if not on_postgresql():
         click.echo("SQLite: tables are not partitioned")
         return
     made = service.make_ahead(_today(), months)
@@ -44,7 +45,7 @@ def make_ahead(months: int):
 @partitions.command("show")
 def show():
     """List each table's partitions with their estimated rows."""
-    if not service.on_postgresql():
+    if not on_postgresql():
         click.echo("SQLite: tables are not partitioned")
         return
     for table in service.KEYS:

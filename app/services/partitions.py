@@ -13,7 +13,7 @@ from datetime import date
 
 from sqlalchemy import text
 
-from app.extensions import db
+from app.extensions import db, on_postgresql
 
 KEYS = {"signin": "work_date", "attendance": "work_date", "audit_entry": "at"}  # table: partition key
 AHEAD = 3  # months made after the current one: a quarter of missed daily runs before the default fills
@@ -29,10 +29,6 @@ class Partition:
     name: str
     month: date | None  # its first day; None for the default partition
     rows: int | None  # the planner's estimate; None until the table is first analysed
-
-
-def on_postgresql() -> bool:
-    return db.session.get_bind().dialect.name == "postgresql"
 
 
 def add_months(month: date, n: int) -> date:

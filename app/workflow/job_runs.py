@@ -7,7 +7,7 @@ from datetime import timedelta
 from sqlalchemy import or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
-from app.extensions import db
+from app.extensions import db, on_postgresql
 from app.models import JobRun
 from app.models.types import utcnow
 
@@ -32,7 +32,7 @@ def latest_due(trigger, now):
 
 def _row_once(job_id: str):
     """INSERT of the job's row that does nothing when it exists (two schedulers may both try)."""
-    insert = postgresql.insert if db.session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    insert = postgresql.insert if on_postgresql() else sqlite.insert
     return insert(JobRun).values(job_id=job_id).on_conflict_do_nothing(index_elements=["job_id"])
 
 

@@ -20,7 +20,7 @@ from sqlalchemy.orm import make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
 
-from app.extensions import db
+from app.extensions import db, on_postgresql
 from app.models import HumanTask, ProcessInstance
 
 _INSTANCE, _TASK = ProcessInstance.__table__, HumanTask.__table__
@@ -40,10 +40,6 @@ def _execute(statement, params):
     return db.session.connection().execute(statement, params)
 
 
-def _on_postgresql() -> bool:
-    return db.session.get_bind().dialect.name == "postgresql"
-
-
 def write_step(instance: ProcessInstance, values: dict, close: tuple | None, opened: list[dict]) -> None:
     """A step's rows: the instance (INSERTed with `values` when new, else the versioned
     UPDATE), `close` = (the completed inbox row, its new values; a new instance has
@@ -51,7 +47,7 @@ def write_step(instance: ProcessInstance, values: dict, close: tuple | None, ope
     if instance.id is None:
         for name, value in values.items():
             setattr(instance, name, value)
-    if _on_postgresql():
+    if on_postgresql():
         _write_together(instance, values, close, opened)
     else:
         if instance.id is None:

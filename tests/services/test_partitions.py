@@ -16,7 +16,7 @@ from sqlalchemy import func, select, text
 from sqlalchemy.exc import IntegrityError
 
 from app import create_app
-from app.extensions import db
+from app.extensions import db, on_postgresql
 from app.models import Attendance, AuditEntry, SignIn
 from app.services import audit, partitions, retention, signin
 from app.services.site import allocation_on
@@ -35,10 +35,6 @@ TABLES = ("signin", "attendance", "audit_entry")
 @pytest.fixture
 def s(world):
     return staffing(world, workers=2)
-
-
-def on_postgresql() -> bool:
-    return db.engine.dialect.name == "postgresql"
 
 
 def months(first: date, last: date) -> list[str]:

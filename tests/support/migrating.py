@@ -3,29 +3,15 @@ names a server), for tests that walk the migrations by hand."""
 import re
 from contextlib import contextmanager
 
-import psycopg
-from sqlalchemy.engine import make_url
-
 from app.extensions import db
-from tests.conftest import PG_SERVER, _pg_admin_conninfo
+from tests.conftest import empty_database
 
 
 @contextmanager
 def fresh_database(tmp_path):
     """Its URL; a PostgreSQL database is dropped afterwards."""
-    if not PG_SERVER:
-        yield f"sqlite:///{tmp_path / 'fresh.sqlite3'}"
-        return
-    name = f"rn_fresh_{re.sub(r'[^0-9]', '', str(tmp_path))[-12:]}"
-    with psycopg.connect(_pg_admin_conninfo(PG_SERVER), autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{name}"')
-    try:
-        yield make_url(PG_SERVER).set(drivername="postgresql+psycopg", database=name).render_as_string(
-            hide_password=False)
-    finally:
-        with psycopg.connect(_pg_admin_conninfo(PG_SERVER), autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    with empty_database(f"rn_fresh_{re.sub(r'[^0-9]', '', str(tmp_path))[-12:]}", tmp_path) as url:
+        yield url
 
 
 def migrate(app, *args) -> None:
